@@ -1,0 +1,2 @@
+//! acr family collector.
+pub mod parse;

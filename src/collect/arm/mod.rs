@@ -1,0 +1,2 @@
+//! arm family collector.
+pub mod parse;

@@ -1,0 +1,2 @@
+//! exchange family collector.
+pub mod parse;

@@ -1,0 +1,2 @@
+//! graph family collector.
+pub mod parse;

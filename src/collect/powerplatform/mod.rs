@@ -1,0 +1,2 @@
+//! powerplatform family collector.
+pub mod parse;

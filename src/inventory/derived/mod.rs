@@ -1,0 +1,1 @@
+//! Derived tables computed in Rust where SQL is the wrong tool.

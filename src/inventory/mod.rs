@@ -1,0 +1,103 @@
+//! The typed inventory of both tenants, its table schemas, and the derived
+//! tables computed in Rust where SQL is the wrong tool.
+
+pub mod derived;
+pub mod records;
+pub mod table;
+
+use polars::prelude::*;
+pub use records::*;
+pub use table::{ColType, ColumnDef, Table, TableDef};
+
+macro_rules! inventory {
+    ($($field:ident : $ty:ty),* $(,)?) => {
+        /// Every base table of both tenants; `tenant` on each row says which.
+        #[derive(Debug, Default, Clone, PartialEq)]
+        pub struct Inventory { $(pub $field: Vec<$ty>,)* }
+
+        impl Inventory {
+            pub fn table_defs() -> Vec<TableDef> { vec![$(<$ty as Table>::def()),*] }
+
+            pub fn table_names() -> Vec<&'static str> { vec![$(<$ty as Table>::NAME),*] }
+
+            pub fn frames(&self) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+                Ok(vec![$((<$ty as Table>::NAME, <$ty as Table>::to_frame(&self.$field)?)),*])
+            }
+
+            /// Rebuild from frames; a table the callback does not have stays empty.
+            pub fn from_frames(
+                mut get: impl FnMut(&'static str) -> PolarsResult<Option<DataFrame>>,
+            ) -> PolarsResult<Self> {
+                let mut inv = Inventory::default();
+                $(
+                    if let Some(df) = get(<$ty as Table>::NAME)? {
+                        inv.$field = <$ty as Table>::from_frame(&df)?;
+                    }
+                )*
+                Ok(inv)
+            }
+
+            pub fn counts(&self) -> Vec<(&'static str, usize)> {
+                vec![$((<$ty as Table>::NAME, self.$field.len())),*]
+            }
+
+            pub fn extend(&mut self, other: Inventory) {
+                $( self.$field.extend(other.$field); )*
+            }
+        }
+    };
+}
+
+inventory! {
+    tenants: Tenant,
+    tenant_domains: TenantDomain,
+    subscriptions: Subscription,
+    subscription_management_groups: SubscriptionManagementGroup,
+    resource_groups: ResourceGroup,
+    disks: Disk,
+    snapshots: Snapshot,
+    virtual_machines: VirtualMachine,
+    vm_data_disks: VmDataDisk,
+    disk_encryption_sets: DiskEncryptionSet,
+    registries: Registry,
+    registry_replications: RegistryReplication,
+    repositories: Repository,
+    registry_tags: RegistryTag,
+    registry_manifests: RegistryManifest,
+    galleries: Gallery,
+    gallery_images: GalleryImage,
+    gallery_image_versions: GalleryImageVersion,
+    gallery_image_version_regions: GalleryImageVersionRegion,
+    users: User,
+    user_licenses: UserLicense,
+    groups: Group,
+    group_members: GroupMember,
+    applications: Application,
+    application_redirect_uris: ApplicationRedirectUri,
+    application_required_access: ApplicationRequiredAccess,
+    application_credentials: ApplicationCredential,
+    service_principals: ServicePrincipal,
+    service_principal_app_roles: ServicePrincipalAppRole,
+    app_role_assignments: AppRoleAssignment,
+    role_definitions: RoleDefinition,
+    role_definition_actions: RoleDefinitionAction,
+    role_definition_scopes: RoleDefinitionScope,
+    role_assignments: RoleAssignment,
+    deny_assignments: DenyAssignment,
+    deny_assignment_actions: DenyAssignmentAction,
+    deny_assignment_principals: DenyAssignmentPrincipal,
+    locks: Lock,
+    mailboxes: Mailbox,
+    mail_users: MailUser,
+    proxy_addresses: ProxyAddress,
+    mailbox_holds: MailboxHold,
+    recipient_capabilities: RecipientCapability,
+    organization_relationships: OrganizationRelationship,
+    organization_relationship_domains: OrganizationRelationshipDomain,
+    accepted_domains: AcceptedDomain,
+    migration_endpoints: MigrationEndpoint,
+    distribution_group_members: DistributionGroupMember,
+    pp_environments: PpEnvironment,
+    user_mapping: UserMappingRow,
+    migration_batch: MigrationBatchRow,
+}

@@ -1,0 +1,18 @@
+//! xtenant: readiness assessment and gated execution for Azure and Microsoft
+//! 365 cross-tenant migrations.
+//!
+//! The pipeline is the architecture (see ARCHITECTURE.md):
+//! `collect` → snapshot → `assess` → results → `report` / `plan` → `apply`.
+
+pub mod collect;
+pub mod config;
+pub mod error;
+pub mod inventory;
+pub mod normalize;
+pub mod raw;
+pub mod userfiles;
+
+pub use error::{Error, Result};
+
+/// The tool version written into snapshots and results.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
