@@ -100,4 +100,5 @@ inventory! {
     pp_environments: PpEnvironment,
     user_mapping: UserMappingRow,
     migration_batch: MigrationBatchRow,
+    user_file_issues: UserFileIssue,
 }

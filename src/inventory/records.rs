@@ -709,4 +709,21 @@ tables! {
         email: String,
         email_lc: String,
     }
+
+    /// Problems found in user files (usermapping.csv, batch CSVs): rows that
+    /// could still be read are in their tables; this says what is wrong.
+    UserFileIssue => "user_file_issues", source: "userfiles validation" {
+        tenant: String,
+        /// usermapping or batch.
+        kind: String,
+        file: String,
+        line: i64,
+        column: Option<i64>,
+        /// error (the service will reject the file or row) or warning.
+        severity: String,
+        /// Stable code, e.g. UF-MAP-HEADER.
+        code: String,
+        message: String,
+        fix: Option<String>,
+    }
 }
