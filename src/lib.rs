@@ -4,12 +4,15 @@
 //! The pipeline is the architecture (see ARCHITECTURE.md):
 //! `collect` → snapshot → `assess` → results → `report` / `plan` → `apply`.
 
+pub mod assess;
 pub mod collect;
 pub mod config;
 pub mod error;
 pub mod inventory;
 pub mod normalize;
 pub mod raw;
+pub mod rules;
+pub mod snapshot;
 pub mod userfiles;
 
 pub use error::{Error, Result};

@@ -1,0 +1,241 @@
+//! Runs rules: each rule's SQL over the registered tables, in parallel, with
+//! the output contract checked and results in a deterministic order.
+
+use super::pack::{ParamType, Rule};
+use crate::collect::Status;
+use crate::error::{Error, Result};
+use crate::inventory::TableDef;
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Columns every rule query must return.
+pub const CONTRACT: &[&str] = &["object_id", "object_name", "status", "reason"];
+pub const STATUSES: &[&str] = &["pass", "fail", "warn", "info", "skip", "error"];
+
+/// A table the rules can read, with how completely each side was collected.
+#[derive(Clone)]
+pub struct Registered {
+    pub frame: LazyFrame,
+    pub source: Status,
+    pub target: Status,
+}
+
+/// Every table a rule may name: base and derived tables, their `src_`/`tgt_`
+/// views, and `run_context`.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    tables: BTreeMap<String, Registered>,
+}
+
+impl Catalog {
+    /// Registers `name` plus its per-tenant views when it has a `tenant` column.
+    pub fn add(&mut self, name: &str, df: DataFrame, source: Status, target: Status) {
+        let has_tenant = df.schema().contains("tenant");
+        let lf = df.lazy();
+        if has_tenant {
+            for (prefix, tenant, status) in [("src_", "source", source), ("tgt_", "target", target)] {
+                let view = lf.clone().filter(col("tenant").eq(lit(tenant)));
+                self.tables.insert(
+                    format!("{prefix}{name}"),
+                    Registered { frame: view, source: status, target: status },
+                );
+            }
+        }
+        self.tables.insert(name.to_string(), Registered { frame: lf, source, target });
+    }
+
+    /// A catalog of empty frames with the declared schemas, for planning
+    /// rules at load time.
+    pub fn empty(defs: &[TableDef]) -> Catalog {
+        let mut c = Catalog::default();
+        for d in defs {
+            c.add(d.name, d.empty_frame(), Status::Complete, Status::Complete);
+        }
+        c
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.tables.keys().map(|s| s.as_str()).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Registered> {
+        self.tables.get(name)
+    }
+
+    /// The worst status of the sides a required table name covers.
+    pub fn status_of(&self, name: &str) -> Status {
+        match self.tables.get(name) {
+            None => Status::NotCollected,
+            Some(r) => r.source.max(r.target),
+        }
+    }
+}
+
+/// One row of one rule's output, before exceptions and dependencies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawFinding {
+    pub object_id: String,
+    pub object_name: String,
+    pub status: String,
+    pub reason: String,
+    pub evidence: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleOutcome {
+    Findings(Vec<RawFinding>),
+    /// The rule could not run: required data missing or the query failed.
+    Error(String),
+}
+
+/// The one-row `params` table of a rule: defaults overridden by the config.
+pub fn params_frame(rule: &Rule, overrides: Option<&toml::Table>) -> Result<DataFrame> {
+    let mut cols = vec![Column::new("rule_id".into(), [rule.id.as_str()])];
+    for (name, def) in &rule.params {
+        let v = overrides.and_then(|o| o.get(name)).unwrap_or(&def.default);
+        let bad = || {
+            Error::input(
+                crate::error::Location::file("xtenant.toml"),
+                format!("[params.\"{}\"] {name} = {v}: expected {:?}", rule.id, def.ty),
+                format!("set {name} to a {:?} value ({})", def.ty, def.description),
+            )
+        };
+        let c = match def.ty {
+            ParamType::Int => Column::new(name.into(), [v.as_integer().ok_or_else(bad)?]),
+            ParamType::Float => Column::new(
+                name.into(),
+                [v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).ok_or_else(bad)?],
+            ),
+            ParamType::String => Column::new(name.into(), [v.as_str().ok_or_else(bad)?]),
+            ParamType::Bool => Column::new(name.into(), [v.as_bool().ok_or_else(bad)?]),
+        };
+        cols.push(c);
+    }
+    Ok(DataFrame::new(1, cols)?)
+}
+
+fn context_for(catalog: &Catalog, params: DataFrame) -> SQLContext {
+    let mut map: PlHashMap<String, LazyFrame> = PlHashMap::new();
+    for (k, v) in &catalog.tables {
+        map.insert(k.clone(), v.frame.clone());
+    }
+    map.insert("params".to_string(), params.lazy());
+    SQLContext::new_from_table_map(map)
+}
+
+/// Plans and runs a rule's query against empty frames of the declared
+/// schemas: a wrong column, an unknown table or a broken output contract
+/// fails here, with the rule id, before any data is read.
+pub fn check_rule(rule: &Rule, catalog: &Catalog) -> std::result::Result<(), String> {
+    for t in &rule.requires {
+        if catalog.get(t).is_none() {
+            return Err(format!("requires unknown table {t:?}"));
+        }
+    }
+    let params = params_frame(rule, None).map_err(|e| e.to_string())?;
+    let mut ctx = context_for(catalog, params);
+    let lf = ctx.execute(&rule.query).map_err(|e| format!("query does not plan: {e}"))?;
+    let df = lf.collect().map_err(|e| format!("query does not run: {e}"))?;
+    for c in CONTRACT {
+        match df.schema().get(*c) {
+            None => return Err(format!("output lacks the contract column {c:?} (needs {})", CONTRACT.join(", "))),
+            Some(DataType::String) | Some(DataType::Null) => {}
+            Some(dt) => return Err(format!("contract column {c:?} must be a string, is {dt}")),
+        }
+    }
+    Ok(())
+}
+
+/// Runs one rule over the real tables.
+pub fn run_rule(rule: &Rule, catalog: &Catalog, overrides: Option<&toml::Table>) -> RuleOutcome {
+    let missing: Vec<String> = rule
+        .requires
+        .iter()
+        .filter_map(|t| {
+            let s = catalog.status_of(t);
+            (s != Status::Complete).then(|| format!("{t} ({})", s.as_str()))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return RuleOutcome::Error(format!(
+            "required data was not fully collected: {}",
+            missing.join(", ")
+        ));
+    }
+    let params = match params_frame(rule, overrides) {
+        Ok(p) => p,
+        Err(e) => return RuleOutcome::Error(e.to_string()),
+    };
+    let mut ctx = context_for(catalog, params);
+    let df = match ctx.execute(&rule.query).and_then(|lf| lf.collect()) {
+        Ok(df) => df,
+        Err(e) => return RuleOutcome::Error(format!("query failed: {e}")),
+    };
+    match findings_from(&df) {
+        Ok(f) => RuleOutcome::Findings(f),
+        Err(e) => RuleOutcome::Error(e),
+    }
+}
+
+fn string_values(df: &DataFrame, name: &str) -> std::result::Result<Vec<Option<String>>, String> {
+    let c = df
+        .column(name)
+        .map_err(|_| format!("output lacks the contract column {name:?}"))?
+        .cast(&DataType::String)
+        .map_err(|e| e.to_string())?;
+    let ca = c.str().map_err(|e| e.to_string())?;
+    Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn findings_from(df: &DataFrame) -> std::result::Result<Vec<RawFinding>, String> {
+    let ids = string_values(df, "object_id")?;
+    let names = string_values(df, "object_name")?;
+    let statuses = string_values(df, "status")?;
+    let reasons = string_values(df, "reason")?;
+    let evidence_cols: Vec<(String, Vec<Option<String>>)> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|n| !CONTRACT.contains(&n.as_str()))
+        .map(|n| string_values(df, n.as_str()).map(|v| (n.to_string(), v)))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let status = statuses[i].clone().unwrap_or_default().to_lowercase();
+        let (status, reason) = if STATUSES.contains(&status.as_str()) {
+            (status, reasons[i].clone().unwrap_or_default())
+        } else {
+            (
+                "error".to_string(),
+                format!("rule returned an invalid status {status:?}"),
+            )
+        };
+        let evidence = evidence_cols
+            .iter()
+            .filter_map(|(n, v)| v[i].clone().map(|x| (n.clone(), x)))
+            .collect();
+        out.push(RawFinding {
+            object_id: ids[i].clone().unwrap_or_default(),
+            object_name: names[i].clone().unwrap_or_default(),
+            status,
+            reason,
+            evidence,
+        });
+    }
+    // Deterministic order whatever the join order polars chose.
+    out.sort_by(|a, b| (&a.object_id, &a.object_name).cmp(&(&b.object_id, &b.object_name)));
+    Ok(out)
+}
+
+/// Runs rules in parallel; the result is in the order of `rules`.
+pub fn run_all(
+    rules: &[&Rule],
+    catalog: &Catalog,
+    overrides: &BTreeMap<String, toml::Table>,
+) -> Vec<RuleOutcome> {
+    rules
+        .par_iter()
+        .map(|r| run_rule(r, catalog, overrides.get(&r.id)))
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! Readiness per item: `blocked` if a non-excepted blocker fails on it (or on
+//! an organisation-level object its kind depends on), `needs-review` on
+//! warnings or errors, `ready` when the rules that apply found nothing,
+//! `not-assessed` when no selected rule applies to its kind.
+
+use super::pack::{Rule, Scope, Severity};
+use crate::inventory::derived::Item;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub workload: String,
+    pub object_id: String,
+    pub object_name: String,
+    /// pass, fail, warn, info, skip, error.
+    pub status: String,
+    pub reason: String,
+    pub excepted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception_id: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub evidence: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readiness {
+    Ready,
+    NeedsReview,
+    Blocked,
+    NotAssessed,
+}
+
+impl Readiness {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::NeedsReview => "needs-review",
+            Readiness::Blocked => "blocked",
+            Readiness::NotAssessed => "not-assessed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ItemResult {
+    pub workload: String,
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub readiness: Readiness,
+    /// Rules whose failing blocker finding blocks this item.
+    pub blockers: Vec<String>,
+    /// Rules that failed as warnings, warned, or errored on this item.
+    pub review: Vec<String>,
+    /// Rules whose failures on this item are excepted.
+    pub excepted: Vec<String>,
+}
+
+pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<ItemResult> {
+    let rule_by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
+    // Findings of item-scoped rules by object id; of org-level rules by kind.
+    let mut by_object: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    let mut by_kind: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in findings {
+        let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
+        match rule.scope {
+            Scope::Item => by_object.entry(f.object_id.as_str()).or_default().push(f),
+            Scope::All => {
+                for k in &rule.applies_to {
+                    by_kind.entry(k.as_str()).or_default().push(f);
+                }
+            }
+        }
+    }
+    items
+        .iter()
+        .map(|item| {
+            let applicable = rules.iter().any(|r| r.applies_to.iter().any(|k| k == &item.kind));
+            let mut blockers = BTreeSet::new();
+            let mut review = BTreeSet::new();
+            let mut excepted = BTreeSet::new();
+            let own = by_object.get(item.id.as_str()).into_iter().flatten();
+            let org = by_kind.get(item.kind.as_str()).into_iter().flatten();
+            for f in own.chain(org) {
+                let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
+                if !rule.applies_to.iter().any(|k| k == &item.kind) {
+                    continue;
+                }
+                let failing = matches!(f.status.as_str(), "fail" | "warn" | "error");
+                if !failing {
+                    continue;
+                }
+                if f.excepted {
+                    excepted.insert(f.rule_id.clone());
+                } else if f.status == "fail" && f.severity == Severity::Blocker {
+                    blockers.insert(f.rule_id.clone());
+                } else if f.severity != Severity::Info || f.status == "error" {
+                    review.insert(f.rule_id.clone());
+                }
+            }
+            let readiness = if !applicable {
+                Readiness::NotAssessed
+            } else if !blockers.is_empty() {
+                Readiness::Blocked
+            } else if !review.is_empty() {
+                Readiness::NeedsReview
+            } else {
+                Readiness::Ready
+            };
+            ItemResult {
+                workload: item.workload.clone(),
+                kind: item.kind.clone(),
+                id: item.id.clone(),
+                name: item.name.clone(),
+                readiness,
+                blockers: blockers.into_iter().collect(),
+                review: review.into_iter().collect(),
+                excepted: excepted.into_iter().collect(),
+            }
+        })
+        .collect()
+}
