@@ -2,5 +2,6 @@
 
 pub mod engine;
 pub mod exceptions;
+pub mod lint;
 pub mod pack;
 pub mod readiness;
