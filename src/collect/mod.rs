@@ -119,3 +119,95 @@ pub fn parse_export(raw: &RawExport) -> Result<(Inventory, Vec<CollectionOutcome
     }
     Ok((inv, outcomes))
 }
+
+/// `collect --from-dir`: parse a raw export and the user files named in the
+/// config into a snapshot.
+pub fn offline(
+    raw_dir: &std::path::Path,
+    out: &std::path::Path,
+    config: &crate::config::Config,
+) -> Result<(crate::snapshot::Manifest, Inventory)> {
+    let raw = RawExport::open(raw_dir)?;
+    let (mut inv, mut outcomes) = parse_export(&raw)?;
+    check_tenants(&raw, &inv, config)?;
+    outcomes.extend(userfiles::load(config, &mut inv)?);
+    let manifest = crate::snapshot::write(out, &inv, outcomes, config, &format!("raw:{}", raw_dir.display()))?;
+    Ok((manifest, inv))
+}
+
+/// A raw export of the wrong tenant is a classic mistake (two admin sessions,
+/// two exports): refuse it when the config names the tenant ids.
+fn check_tenants(raw: &RawExport, inv: &Inventory, config: &crate::config::Config) -> Result<()> {
+    for (side, cfg) in [(Side::Source, &config.source), (Side::Target, &config.target)] {
+        let Some(want) = cfg.tenant_id.as_deref().and_then(crate::normalize::canonical_guid) else {
+            continue;
+        };
+        let found: Vec<&str> = inv
+            .tenants
+            .iter()
+            .filter(|t| t.tenant == side.as_str())
+            .map(|t| t.tenant_id.as_str())
+            .collect();
+        if !found.is_empty() && !found.contains(&want.as_str()) {
+            return Err(crate::error::Error::input(
+                crate::error::Location::file(raw.side_dir(side).join("graph/organization")),
+                format!(
+                    "the {} export is of tenant {} but the config says the {} tenant is {want}",
+                    side.as_str(),
+                    found.join(", "),
+                    side.as_str()
+                ),
+                "export the right tenant into this directory, or correct tenant_id in the config",
+            ));
+        }
+    }
+    Ok(())
+}
+
+mod userfiles {
+    //! The user files named in the config become tables like any collection.
+    use super::{CollectionOutcome, Status};
+    use crate::config::Config;
+    use crate::error::Result;
+    use crate::inventory::Inventory;
+    use crate::raw::Side;
+
+    pub fn load(config: &Config, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
+        let mut out = Vec::new();
+        let outcome = |collection: &str, side: Side, tables: &[&str], status: Status, items: usize| CollectionOutcome {
+            family: "userfiles".into(),
+            collection: collection.into(),
+            side,
+            status,
+            tables: tables.iter().map(|t| t.to_string()).collect(),
+            items,
+            error: None,
+        };
+        let map_tables = ["user_mapping", "user_file_issues"];
+        match &config.powerplatform.user_mapping {
+            Some(path) => {
+                let loaded = crate::userfiles::mapping::load(path)?;
+                let n = loaded.rows.len();
+                inv.user_mapping.extend(loaded.rows);
+                inv.user_file_issues.extend(loaded.issues);
+                out.push(outcome("usermapping", Side::Source, &map_tables, Status::Complete, n));
+            }
+            None => out.push(outcome("usermapping", Side::Source, &map_tables, Status::NotCollected, 0)),
+        }
+        let batch_tables = ["migration_batch", "user_file_issues"];
+        if config.exchange.batches.is_empty() {
+            out.push(outcome("batches", Side::Target, &batch_tables, Status::NotCollected, 0));
+        } else {
+            let mut n = 0;
+            for path in &config.exchange.batches {
+                let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let loaded = crate::userfiles::batch::load(path, &name)?;
+                n += loaded.rows.len();
+                inv.migration_batch.extend(loaded.rows);
+                inv.user_file_issues.extend(loaded.issues);
+            }
+            out.push(outcome("batches", Side::Target, &batch_tables, Status::Complete, n));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,286 @@
+//! What each command does: glue between the arguments and the stage modules.
+//! Returns the process exit code.
+
+use crate::assess;
+use crate::cli::*;
+use crate::config::{self, Config};
+use crate::error::{exit, Error, Result};
+use crate::inventory::{derived, Inventory, TableDef};
+use crate::rules::pack::{Pack, Severity};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Collect(a) => collect(&a),
+        Command::Assess(a) => assess_cmd(&a),
+        Command::Demo(a) => demo(&a),
+        Command::Schema(a) => schema(&a),
+        Command::Rules(r) => rules(r),
+        Command::Validate(v) => validate(v),
+        Command::Sim(SimCommand::Generate { out, scale, seed }) => {
+            let stats = crate::sim::generate::generate(&out, &crate::sim::generate::GenerateOptions { scale, seed })?;
+            println!("wrote {} files ({} bytes) to {}", stats.files, stats.bytes, out.display());
+            for (k, n) in stats.counts {
+                println!("  {k:<28} {n:>10}");
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The config: the one named, else `RAW/xtenant.toml`, else `./xtenant.toml`, else empty.
+fn resolve_config(explicit: Option<&Path>, raw: &Path) -> Result<Config> {
+    if let Some(p) = explicit {
+        return Config::load(p);
+    }
+    for p in [raw.join(config::FILE_NAME), PathBuf::from(config::FILE_NAME)] {
+        if p.is_file() {
+            return Config::load(&p);
+        }
+    }
+    Ok(Config::default())
+}
+
+fn collect(a: &CollectArgs) -> Result<i32> {
+    let config = resolve_config(a.config.as_deref(), &a.from_dir)?;
+    let (manifest, inv) = crate::collect::offline(&a.from_dir, &a.out, &config)?;
+    print_collect_summary(&manifest, &inv, &a.out);
+    Ok(exit::OK)
+}
+
+fn print_collect_summary(m: &crate::snapshot::Manifest, inv: &Inventory, out: &Path) {
+    let rows: usize = inv.counts().iter().map(|(_, n)| n).sum();
+    println!("snapshot written to {} ({} rows in {} tables)", out.display(), rows, m.tables.len());
+    let gaps: Vec<_> = m
+        .collections
+        .iter()
+        .filter(|c| c.status != crate::collect::Status::Complete)
+        .collect();
+    if !gaps.is_empty() {
+        println!("not complete:");
+        for g in gaps {
+            let err = g.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+            println!("  {:<7} {:<40} {}{err}", g.side.as_str(), g.collection, g.status.as_str());
+        }
+    }
+    for issue in &inv.user_file_issues {
+        eprintln!("{}", crate::userfiles::format_issue(issue));
+    }
+}
+
+fn fail_on(f: FailOn) -> Severity {
+    match f {
+        FailOn::Blocker => Severity::Blocker,
+        FailOn::Warning => Severity::Warning,
+    }
+}
+
+fn assess_cmd(a: &AssessArgs) -> Result<i32> {
+    let opts = assess::Options {
+        snapshot: a.snapshot.clone(),
+        out: a.out.clone(),
+        rules: a.rules.clone(),
+        exceptions: a.exceptions.clone(),
+        config: a.config.clone(),
+        baseline: a.baseline.clone(),
+        fail_on: fail_on(a.fail_on),
+    };
+    let results = assess::run(&opts)?;
+    print_assess_summary(&results, &a.out);
+    Ok(results.summary.exit_code)
+}
+
+pub fn print_assess_summary(r: &assess::Results, out: &Path) {
+    let mut s = std::io::stdout().lock();
+    let src = r.run.source.name.as_deref().unwrap_or("source");
+    let tgt = r.run.target.name.as_deref().unwrap_or("target");
+    let _ = writeln!(s, "{src} → {tgt}: {} rules, {} items, {} findings", r.rules.len(), r.items.len(), r.findings.len());
+    let _ = writeln!(s, "\n  {:<15} {:>7} {:>13} {:>8} {:>13}", "workload", "ready", "needs-review", "blocked", "not-assessed");
+    for (w, counts) in &r.summary.readiness {
+        let c = |k: &str| counts.get(k).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "  {:<15} {:>7} {:>13} {:>8} {:>13}",
+            w,
+            c("ready"),
+            c("needs-review"),
+            c("blocked"),
+            c("not-assessed")
+        );
+    }
+    if !r.summary.top_blockers.is_empty() {
+        let _ = writeln!(s, "\ntop blockers:");
+        for b in r.summary.top_blockers.iter().take(8) {
+            let _ = writeln!(s, "  {:>4} items  {}  {}", b.items, b.rule_id, b.title);
+        }
+    }
+    for e in &r.summary.rule_errors {
+        let _ = writeln!(s, "\nrule {} could not run: {}", e.rule_id, e.error);
+    }
+    let ex = &r.exceptions;
+    if !(ex.applied.is_empty() && ex.expired.is_empty() && ex.unused.is_empty()) {
+        let _ = writeln!(
+            s,
+            "\nexceptions: {} applied, {} expired, {} unused",
+            ex.applied.len(),
+            ex.expired.len(),
+            ex.unused.len()
+        );
+    }
+    let _ = writeln!(s, "\nresults: {}", out.join("results.json").display());
+    let _ = writeln!(s, "         {}", out.join("findings.csv").display());
+    let _ = writeln!(s, "         {}", out.join("items.csv").display());
+}
+
+fn demo(a: &DemoArgs) -> Result<i32> {
+    let raw = a.out.join("raw");
+    crate::demo::extract(&raw)?;
+    let config = Config::load(&raw.join(config::FILE_NAME))?;
+    let snap = a.out.join("snapshot");
+    let (manifest, inv) = crate::collect::offline(&raw, &snap, &config)?;
+    print_collect_summary(&manifest, &inv, &snap);
+    let results_dir = a.out.join("results");
+    let results = assess::run(&assess::Options {
+        snapshot: snap,
+        out: results_dir.clone(),
+        rules: None,
+        exceptions: None,
+        config: None,
+        baseline: "latest".into(),
+        fail_on: Severity::Blocker,
+    })?;
+    println!();
+    print_assess_summary(&results, &results_dir);
+    // The demo shows findings; it succeeded if it ran.
+    Ok(exit::OK)
+}
+
+fn all_defs() -> Vec<TableDef> {
+    let mut defs = Inventory::table_defs();
+    defs.extend(derived::table_defs());
+    defs
+}
+
+fn schema(a: &SchemaArgs) -> Result<i32> {
+    let defs: Vec<TableDef> = all_defs()
+        .into_iter()
+        .filter(|d| a.table.as_deref().is_none_or(|t| t == d.name))
+        .collect();
+    if defs.is_empty() {
+        return Err(Error::input(
+            crate::error::Location::default(),
+            format!("unknown table {:?}", a.table.as_deref().unwrap_or("")),
+            "run `xtenant schema` to list the tables",
+        ));
+    }
+    print!("{}", render_schema(&defs, a.format));
+    Ok(exit::OK)
+}
+
+pub fn render_schema(defs: &[TableDef], format: SchemaFormat) -> String {
+    let mut s = String::new();
+    match format {
+        SchemaFormat::Json => {
+            let v: Vec<serde_json::Value> = defs
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "name": d.name, "doc": d.doc, "source": d.source,
+                        "columns": d.columns.iter().map(|c| serde_json::json!({
+                            "name": c.name, "type": c.ty.name(c.nullable), "doc": c.doc
+                        })).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            s = serde_json::to_string_pretty(&v).unwrap_or_default();
+            s.push('\n');
+        }
+        SchemaFormat::Markdown => {
+            for d in defs {
+                s.push_str(&format!("## `{}`\n\n{}\n\nSource: {}\n\n| column | type | meaning |\n|---|---|---|\n", d.name, d.doc, d.source));
+                for c in &d.columns {
+                    s.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.ty.name(c.nullable), c.doc.replace('|', "\\|")));
+                }
+                s.push('\n');
+            }
+        }
+        SchemaFormat::Text => {
+            for d in defs {
+                s.push_str(&format!("{}  ({})\n  {}\n", d.name, d.source, d.doc));
+                for c in &d.columns {
+                    s.push_str(&format!("    {:<32} {:<9} {}\n", c.name, c.ty.name(c.nullable), c.doc));
+                }
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+fn rules(cmd: RulesCommand) -> Result<i32> {
+    match cmd {
+        RulesCommand::List { rules, baseline, baselines } => {
+            let pack = Pack::load(rules.as_deref())?;
+            if baselines {
+                println!("latest  every rule of this version ({})", pack.rules.len());
+                for b in &pack.baselines {
+                    let obs = if b.obsolete { " (obsolete)" } else { "" };
+                    println!("{}  {} ({} rules){obs}", b.name, b.description, b.rules.len());
+                }
+                return Ok(exit::OK);
+            }
+            for r in pack.select(&baseline)? {
+                println!("{:<9} {:<8} {:<14} {}", r.id, r.severity.as_str(), r.workload, r.title);
+            }
+            Ok(exit::OK)
+        }
+        RulesCommand::Explain { text, rules } => {
+            let pack = Pack::load(rules.as_deref())?;
+            let found = pack.explain(&text);
+            if found.is_empty() {
+                println!("no rule predicts that error; `xtenant rules list` shows them all");
+                return Ok(exit::FAILING);
+            }
+            for r in found {
+                println!("{}  [{}]  {}", r.id, r.severity.as_str(), r.title);
+                if !r.predicts.is_empty() {
+                    println!("predicts: {}", r.predicts.join(", "));
+                }
+                println!("\n{}\n", r.description.trim());
+                println!("remediation:\n{}\n", r.remediation.trim());
+                for u in &r.references {
+                    println!("  {u}");
+                }
+                println!();
+            }
+            Ok(exit::OK)
+        }
+        RulesCommand::Lint { dir } => {
+            let pack = match &dir {
+                Some(d) => Pack::load_dir_only(d)?,
+                None => Pack::load(None)?,
+            };
+            let all: Vec<_> = pack.rules.iter().collect();
+            assess::validate_rules(&all)?;
+            println!("{} rules lint clean", all.len());
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn validate(cmd: ValidateCommand) -> Result<i32> {
+    let issues = match cmd {
+        ValidateCommand::Usermapping { file } => crate::userfiles::mapping::load(&file)?.issues,
+        ValidateCommand::Batch { file } => {
+            let name = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            crate::userfiles::batch::load(&file, &name)?.issues
+        }
+    };
+    for i in &issues {
+        println!("{}", crate::userfiles::format_issue(i));
+    }
+    let errors = issues.iter().filter(|i| i.severity == "error").count();
+    println!("{} errors, {} warnings", errors, issues.len() - errors);
+    Ok(if errors > 0 { exit::INVALID_INPUT } else { exit::OK })
+}

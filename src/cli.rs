@@ -1,0 +1,168 @@
+//! Command-line arguments, and nothing else: what each command does lives in
+//! `app` and the stage modules.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no failing, non-excepted finding at or above --fail-on (and no rule error)
+  1  failing blockers (or warnings with --fail-on warning)
+  2  a rule errored, or data it needed was not collected
+  3  invalid input: config, rule pack, exceptions file, mapping file, raw export, snapshot
+  4  runtime, network or authentication failure";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtenant",
+    version,
+    about = "Cross-tenant migration readiness for Azure and Microsoft 365: collect both tenants, assess what can move, report, execute what is ready.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug); logs go to stderr.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse a raw export (saved API responses) into a snapshot, offline.
+    #[command(after_help = EXIT_CODES)]
+    Collect(CollectArgs),
+    /// Run the rule packs over a snapshot: findings and readiness per item.
+    #[command(after_help = EXIT_CODES)]
+    Assess(AssessArgs),
+    /// Run collect and assess on the embedded Contoso → Fabrikam demo pair.
+    #[command(after_help = EXIT_CODES)]
+    Demo(DemoArgs),
+    /// Print the inventory tables, their columns, types, meaning and source API.
+    Schema(SchemaArgs),
+    /// List, explain and lint rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Check a user file (usermapping.csv or a migration batch CSV).
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Validate(ValidateCommand),
+    /// The tenant simulator's tools.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Raw export directory (xtenant-raw.json, source/, target/).
+    #[arg(long, value_name = "RAW")]
+    pub from_dir: PathBuf,
+    /// Snapshot directory to write.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub out: PathBuf,
+    /// Config file [default: RAW/xtenant.toml, else ./xtenant.toml, if present].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Blocker,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// Snapshot directory written by `collect`.
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Directory for results.json, findings.csv, items.csv.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Extra or overriding rules (<workload>/<ID>.toml).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Exceptions file (accepted findings with reason, owner, expiry).
+    #[arg(long)]
+    pub exceptions: Option<PathBuf>,
+    /// Config to use instead of the one stored in the snapshot.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Rule baseline: `latest` or a dated one (see `rules list --baselines`).
+    #[arg(long, default_value = "latest")]
+    pub baseline: String,
+    /// Lowest severity whose failures make the exit code 1.
+    #[arg(long, value_enum, default_value = "blocker")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output directory (raw/, snapshot/, results/).
+    #[arg(long, default_value = "xtenant-demo")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Only this table.
+    #[arg(long)]
+    pub table: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SchemaFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (embedded, plus --rules DIR).
+    List {
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Only this baseline's rules.
+        #[arg(long, default_value = "latest")]
+        baseline: String,
+        /// List the baselines instead.
+        #[arg(long)]
+        baselines: bool,
+    },
+    /// Show a rule by id, or find the rules that predict a pasted error message.
+    Explain {
+        /// A rule id (EXO-021) or error text (MigrationRecipientNotFoundException ...).
+        text: String,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Lint rules: parse, reject SQL polars runs wrongly, plan against the schemas.
+    Lint {
+        /// Directory of rules to lint [default: the embedded pack].
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ValidateCommand {
+    /// Check a Power Platform usermapping.csv.
+    Usermapping { file: PathBuf },
+    /// Check an Exchange migration batch CSV (single EmailAddress column).
+    Batch { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Write a synthetic tenant pair as a raw export (fixed seed, realistic ratios).
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+        /// 1 unit = 1,000 mailboxes, 500 disks, 2,500 role assignments per tenant.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
