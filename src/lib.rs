@@ -4,9 +4,12 @@
 //! The pipeline is the architecture (see ARCHITECTURE.md):
 //! `collect` → snapshot → `assess` → results → `report` / `plan` → `apply`.
 
+pub mod app;
 pub mod assess;
+pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod inventory;
 pub mod normalize;

@@ -7,7 +7,9 @@
 
 pub mod identities;
 pub mod items;
+pub mod access;
 pub mod mailbox_pairs;
+pub mod permissions;
 
 use super::table::{Table, TableDef};
 use super::Inventory;
@@ -138,7 +140,7 @@ pub struct Derived {
 pub fn compute(inv: &Inventory, cfg: &Config, run_date: &str, run_time: &str) -> PolarsResult<Derived> {
     let pairs = mailbox_pairs::compute(inv);
     let ids = identities::compute(inv, cfg);
-    let checks: Vec<PermissionCheck> = Vec::new(); // access::compute once permissions land
+    let checks = access::compute(inv, &ids);
     let items = items::compute(inv);
     let ctx = RunContext {
         run_date: run_date.to_string(),
