@@ -1,11 +1,11 @@
 //! Pack-load-time linter for rule queries.
 //!
 //! Rules are polars SQL. polars-sql 0.55 accepts a subset of SQL, and some of
-//! what it accepts it evaluates wrongly without an error (see
-//! `/work/shared/reference/rule-engines.md` §9 and `tests/polars_sql_probes.rs`,
-//! which pins those behaviours). The worst case is silent: a LEFT JOIN whose ON
-//! has a non-equality predicate runs as an INNER JOIN, so a readiness check
-//! would quietly lose exactly the rows that are missing on one side.
+//! what it accepts it evaluates wrongly without an error;
+//! `tests/polars_sql_probes.rs` pins those behaviours. The worst case is
+//! silent: an outer, semi or anti join whose ON has a non-equality predicate
+//! runs as an INNER JOIN, so a readiness check would quietly lose exactly the
+//! rows missing on one side (or, for an ANTI JOIN, report the matches instead).
 //!
 //! The linter parses with the same sqlparser version, dialect and options as
 //! polars (`SQLContext::execute`), so it sees the AST polars sees, and rejects
@@ -67,6 +67,8 @@ const FIX_STATEMENT: &str =
     "write exactly one SELECT query (WITH … SELECT and set operations are fine); rules only read tables";
 const FIX_OUTER_JOIN_ON: &str =
     "filter the table in a CTE or subquery first, or move the predicate to WHERE after the join";
+const FIX_FILTERING_JOIN_ON: &str = "filter the joined table in a CTE or subquery first; for a condition \
+     relating both sides, find the matching keys with an INNER JOIN in a CTE and SEMI/ANTI JOIN on those";
 const FIX_NOT_IN: &str = "use NOT EXISTS (correlated on the key) or LEFT ANTI JOIN";
 const FIX_SUBQUERY_PREDICATE: &str =
     "make the EXISTS / IN (subquery) a top-level AND-conjunct of WHERE, \
@@ -298,10 +300,24 @@ impl Walker {
 
     fn check_joins(&mut self, joins: &[Join]) {
         for join in joins {
-            let (kind, constraint) = match &join.join_operator {
-                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => ("LEFT JOIN", c),
-                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => ("RIGHT JOIN", c),
-                JoinOperator::FullOuter(c) => ("FULL JOIN", c),
+            // Inner joins are exempt: polars runs their non-equalities through
+            // `join_where` too, and for an inner join that is exact.
+            let (kind, constraint, fix) = match &join.join_operator {
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => {
+                    ("LEFT JOIN", c, FIX_OUTER_JOIN_ON)
+                }
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => {
+                    ("RIGHT JOIN", c, FIX_OUTER_JOIN_ON)
+                }
+                JoinOperator::FullOuter(c) => ("FULL JOIN", c, FIX_OUTER_JOIN_ON),
+                JoinOperator::Semi(c) | JoinOperator::LeftSemi(c) => {
+                    ("SEMI JOIN", c, FIX_FILTERING_JOIN_ON)
+                }
+                JoinOperator::RightSemi(c) => ("RIGHT SEMI JOIN", c, FIX_FILTERING_JOIN_ON),
+                JoinOperator::Anti(c) | JoinOperator::LeftAnti(c) => {
+                    ("ANTI JOIN", c, FIX_FILTERING_JOIN_ON)
+                }
+                JoinOperator::RightAnti(c) => ("RIGHT ANTI JOIN", c, FIX_FILTERING_JOIN_ON),
                 _ => continue,
             };
             if let JoinConstraint::On(on) = constraint {
@@ -310,11 +326,11 @@ impl Walker {
                         self.push(
                             code,
                             format!(
-                                "{kind} {} ON: `{}` {why}; polars evaluates such outer joins wrongly or rejects them",
+                                "{kind} {} ON: `{}` {why}; polars evaluates such joins wrongly or rejects them",
                                 fragment(&join.relation),
                                 fragment(conjunct)
                             ),
-                            FIX_OUTER_JOIN_ON,
+                            fix,
                         );
                     }
                 }
@@ -351,7 +367,8 @@ fn conjuncts(expr: &Expr) -> Vec<&Expr> {
 }
 
 /// `None` for an equality between two column-bearing, literal-free
-/// expressions (the only ON shape polars turns into a real outer join);
+/// expressions (the only ON shape polars turns into a real outer, semi or
+/// anti join);
 /// otherwise the code and the reason.
 fn classify_outer_join_conjunct(expr: &Expr) -> Option<(&'static str, &'static str)> {
     match expr {
@@ -495,8 +512,9 @@ mod tests {
     }
 
     #[test]
-    fn sql002_rejects_two_statements() {
+    fn sql002_rejects_other_than_one_statement() {
         assert_single("SELECT a FROM t; SELECT b FROM t", "SQL002", "2 statements");
+        assert_single("  -- nothing\n", "SQL002", "0 statements");
     }
 
     #[test]
@@ -562,9 +580,24 @@ mod tests {
     }
 
     #[test]
-    fn inner_and_anti_joins_may_filter_in_on() {
-        let sql = "SELECT a.k AS k FROM a JOIN b ON a.k = b.k AND b.x <> 'y'";
+    fn inner_joins_may_use_non_equality_in_on() {
+        let sql = "SELECT a.k AS k FROM a JOIN b ON a.k = b.k AND b.x <> a.y \
+                   INNER JOIN c ON c.k > a.k";
         assert_eq!(lint_sql(sql), vec![]);
+    }
+
+    #[test]
+    fn sql003_rejects_non_equality_in_anti_and_semi_join_on() {
+        // polars runs these as inner joins too: an ANTI JOIN then returns the matches.
+        let sql = "SELECT s.upn AS upn FROM src AS s \
+                   LEFT ANTI JOIN tgt AS t ON s.g = t.g AND t.upn <> s.upn \
+                   SEMI JOIN x ON x.k = s.k AND x.n > 3";
+        let issues = lint_sql(sql);
+        assert_eq!(codes(sql), vec!["SQL003", "SQL003"], "{issues:#?}");
+        assert!(issues[0].message.contains("ANTI JOIN tgt AS t"));
+        assert!(issues[0].message.contains("t.upn <> s.upn"));
+        assert!(issues[1].message.contains("x.n > 3"));
+        assert_eq!(issues[0].fix, FIX_FILTERING_JOIN_ON);
     }
 
     #[test]
