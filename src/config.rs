@@ -132,7 +132,7 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e, "see docs/config.md for the accepted keys"))?;
         cfg.validate(path)?;
         Ok(cfg)
     }
@@ -183,12 +183,12 @@ impl Config {
 }
 
 /// A TOML error with the line and column of its span.
-pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+pub fn toml_error(path: &Path, text: &str, e: &toml::de::Error, fix: &str) -> Error {
     let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
     Error::input(
         Location::at(path, line, Some(col)),
         e.message().to_string(),
-        "see docs/config.md for the accepted keys",
+        fix,
     )
 }
 

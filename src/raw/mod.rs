@@ -216,17 +216,26 @@ impl RawExport {
                 }
             }
             files.sort();
-        } else if base.with_extension("json").is_file() {
-            files.push(base.with_extension("json"));
+        } else if with_ext(&base, "json").is_file() {
+            files.push(with_ext(&base, "json"));
         }
         files.into_iter().map(|p| read_page(&p)).collect()
     }
 
     /// The CSV file of a collection (`exchange/Get-Mailbox.csv`), if any.
     pub fn csv_file(&self, side: Side, collection: &str) -> Option<PathBuf> {
-        let p = self.side_dir(side).join(collection).with_extension("csv");
+        let p = with_ext(&self.side_dir(side).join(collection), "csv");
         p.is_file().then_some(p)
     }
+}
+
+/// `name.ext` beside `base`, keeping dots already in the name
+/// (`Get-DistributionGroupMember/scope@contoso.com` + `json`).
+fn with_ext(base: &Path, ext: &str) -> PathBuf {
+    let mut s = base.as_os_str().to_os_string();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
 }
 
 fn file_stem_with(p: &Path, exts: &[&str]) -> Option<String> {

@@ -63,7 +63,7 @@ pub fn load(path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Vec<Except
 }
 
 pub fn parse(text: &str, path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Vec<Exception>> {
-    let file: File = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let file: File = toml::from_str(text).map_err(|e| toml_error(path, text, &e, "see docs/exceptions.md for the fields of an exception"))?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
     for (i, e) in file.exception.into_iter().enumerate() {

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+const RULE_FIX: &str = "see docs/rule-authoring.md for the fields of rules, baselines and pack.toml";
+
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
 pub const WORKLOADS: &[&str] = &["identity", "disk", "acr", "gallery", "exchange", "powerplatform", "subscription"];
@@ -69,6 +71,14 @@ pub struct Example {
     pub object: String,
     /// pass, fail, warn, info, skip.
     pub status: String,
+    /// The fixture the case lives in: `demo`, or a patch of the demo under
+    /// `fixtures/cases/<case>/`.
+    #[serde(default = "default_case")]
+    pub case: String,
+}
+
+fn default_case() -> String {
+    "demo".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,18 +237,18 @@ impl Pack {
             let res: Result<()> = if name == "pack.toml" {
                 toml::from_str::<PackInfo>(&f.text)
                     .map(|p| info = Some(p))
-                    .map_err(|e| toml_error(&f.origin, &f.text, &e))
+                    .map_err(|e| toml_error(&f.origin, &f.text, &e, RULE_FIX))
             } else if in_baselines {
                 toml::from_str::<Baseline>(&f.text)
                     .map(|b| baselines.push(b))
-                    .map_err(|e| toml_error(&f.origin, &f.text, &e))
+                    .map_err(|e| toml_error(&f.origin, &f.text, &e, RULE_FIX))
             } else {
                 toml::from_str::<Rule>(&f.text)
                     .map(|mut r| {
                         r.origin = f.origin.display().to_string();
                         rules.push(r)
                     })
-                    .map_err(|e| toml_error(&f.origin, &f.text, &e))
+                    .map_err(|e| toml_error(&f.origin, &f.text, &e, RULE_FIX))
             };
             if let Err(Error::Input(e)) = res {
                 errors.push(e);
