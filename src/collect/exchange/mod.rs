@@ -1,2 +1,6 @@
 //! exchange family collector.
+pub mod fields;
 pub mod parse;
+mod source;
+#[cfg(test)]
+mod tests;
