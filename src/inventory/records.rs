@@ -112,6 +112,8 @@ tables! {
         logical_sector_size: Option<i64>,
         provisioning_state: Option<String>,
         time_created: Option<String>,
+        /// Performance tier (`P15`, ...) as set on the disk; may differ from the size's default.
+        tier: Option<String>,
     }
 
     /// Disk snapshots.

@@ -1,2 +1,9 @@
-//! arm family collector.
+//! arm family collector: Azure Resource Manager lists and Azure Resource
+//! Graph rows.
+mod containers;
+mod gallery;
 pub mod parse;
+mod rbac;
+mod resources;
+#[cfg(test)]
+mod tests;

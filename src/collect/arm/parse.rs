@@ -1,16 +1,433 @@
-//! Saved responses → records. (Being written.)
+//! Saved ARM and Azure Resource Graph responses → inventory records.
+//!
+//! Both sources describe the same resources, so Resource Graph rows are
+//! dispatched by their (lower-case) `type` to the very functions that parse
+//! ARM list items. Each table keeps a resource once, keyed by canonical id:
+//! the `arm/` collection is read first and wins, because its payload is the
+//! full ARM representation, while a Resource Graph row is whatever the query
+//! projected.
+//!
+//! Resources are parsed kind by kind, parents before children (galleries
+//! before images before versions), so that a gallery image whose id lacks its
+//! subscription can be placed under a gallery parsed earlier from either
+//! source.
 
-use super::super::{CollectionOutcome, CollectionSpec};
-use crate::error::Result;
+use super::{containers, gallery, rbac, resources};
+use crate::collect::{CollectionOutcome, CollectionSpec};
+use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
-use crate::raw::{RawExport, Side};
+use crate::normalize::{
+    canonical_datetime, canonical_guid, canonical_id, canonical_region, id_parts, str_at,
+    strings_at,
+};
+use crate::raw::{items, Envelope, Page, RawExport, RawItem, Side};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-pub const COLLECTIONS: &[CollectionSpec] = &[];
+const FAMILY: &str = "arm";
 
-pub fn parse(
-    _raw: &RawExport,
-    _side: Side,
-    _inv: &mut Inventory,
-) -> Result<Vec<CollectionOutcome>> {
-    Ok(Vec::new())
+pub(super) const SUBSCRIPTIONS: &str = "arm/subscriptions";
+pub(super) const RESOURCE_GROUPS: &str = "arm/resource-groups";
+pub(super) const DISKS: &str = "arm/disks";
+pub(super) const SNAPSHOTS: &str = "arm/snapshots";
+pub(super) const VIRTUAL_MACHINES: &str = "arm/virtual-machines";
+pub(super) const DISK_ENCRYPTION_SETS: &str = "arm/disk-encryption-sets";
+pub(super) const REGISTRIES: &str = "arm/registries";
+pub(super) const REGISTRY_REPLICATIONS: &str = "arm/registry-replications";
+pub(super) const GALLERIES: &str = "arm/galleries";
+pub(super) const GALLERY_IMAGES: &str = "arm/gallery-images";
+pub(super) const GALLERY_IMAGE_VERSIONS: &str = "arm/gallery-image-versions";
+pub(super) const ROLE_DEFINITIONS: &str = "arm/role-definitions";
+pub(super) const ROLE_ASSIGNMENTS: &str = "arm/role-assignments";
+pub(super) const DENY_ASSIGNMENTS: &str = "arm/deny-assignments";
+pub(super) const LOCKS: &str = "arm/locks";
+pub(super) const ARG_RESOURCES: &str = "resource-graph/resources";
+pub(super) const ARG_CONTAINERS: &str = "resource-graph/resourcecontainers";
+
+const fn spec(collection: &'static str, tables: &'static [&'static str]) -> CollectionSpec {
+    CollectionSpec {
+        family: FAMILY,
+        collection,
+        tables,
+    }
+}
+
+/// Every `arm/*` and `resource-graph/*` collection of docs/raw-export.md.
+pub const COLLECTIONS: &[CollectionSpec] = &[
+    spec(SUBSCRIPTIONS, &["subscriptions"]),
+    spec(RESOURCE_GROUPS, &["resource_groups"]),
+    spec(DISKS, &["disks"]),
+    spec(SNAPSHOTS, &["snapshots"]),
+    spec(VIRTUAL_MACHINES, &["virtual_machines", "vm_data_disks"]),
+    spec(DISK_ENCRYPTION_SETS, &["disk_encryption_sets"]),
+    spec(REGISTRIES, &["registries"]),
+    spec(REGISTRY_REPLICATIONS, &["registry_replications"]),
+    spec(GALLERIES, &["galleries"]),
+    spec(GALLERY_IMAGES, &["gallery_images"]),
+    spec(
+        GALLERY_IMAGE_VERSIONS,
+        &["gallery_image_versions", "gallery_image_version_regions"],
+    ),
+    spec(
+        ROLE_DEFINITIONS,
+        &[
+            "role_definitions",
+            "role_definition_actions",
+            "role_definition_scopes",
+        ],
+    ),
+    spec(ROLE_ASSIGNMENTS, &["role_assignments"]),
+    spec(
+        DENY_ASSIGNMENTS,
+        &[
+            "deny_assignments",
+            "deny_assignment_actions",
+            "deny_assignment_principals",
+        ],
+    ),
+    spec(LOCKS, &["locks"]),
+    spec(
+        ARG_RESOURCES,
+        &[
+            "disks",
+            "snapshots",
+            "virtual_machines",
+            "vm_data_disks",
+            "disk_encryption_sets",
+            "registries",
+            "registry_replications",
+            "galleries",
+            "gallery_images",
+            "gallery_image_versions",
+            "gallery_image_version_regions",
+        ],
+    ),
+    spec(
+        ARG_CONTAINERS,
+        &[
+            "subscriptions",
+            "subscription_management_groups",
+            "resource_groups",
+        ],
+    ),
+];
+
+type ParseFn = fn(&RawItem, &mut Sink) -> Result<()>;
+
+/// One kind of object: its `arm/` collection, the Resource Graph collection
+/// and `type` that carry the same objects (if any), and its parser.
+struct Kind {
+    collection: &'static str,
+    graph: Option<(&'static str, &'static str)>,
+    parse: ParseFn,
+}
+
+/// In dependency order: parents before the children that look them up.
+const KINDS: &[Kind] = &[
+    Kind {
+        collection: SUBSCRIPTIONS,
+        graph: Some((ARG_CONTAINERS, "microsoft.resources/subscriptions")),
+        parse: containers::subscription,
+    },
+    Kind {
+        collection: RESOURCE_GROUPS,
+        graph: Some((
+            ARG_CONTAINERS,
+            "microsoft.resources/subscriptions/resourcegroups",
+        )),
+        parse: containers::resource_group,
+    },
+    Kind {
+        collection: DISK_ENCRYPTION_SETS,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/diskencryptionsets")),
+        parse: resources::disk_encryption_set,
+    },
+    Kind {
+        collection: DISKS,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/disks")),
+        parse: resources::disk,
+    },
+    Kind {
+        collection: SNAPSHOTS,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/snapshots")),
+        parse: resources::snapshot,
+    },
+    Kind {
+        collection: VIRTUAL_MACHINES,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/virtualmachines")),
+        parse: resources::virtual_machine,
+    },
+    Kind {
+        collection: REGISTRIES,
+        graph: Some((ARG_RESOURCES, "microsoft.containerregistry/registries")),
+        parse: resources::registry,
+    },
+    Kind {
+        collection: REGISTRY_REPLICATIONS,
+        graph: Some((
+            ARG_RESOURCES,
+            "microsoft.containerregistry/registries/replications",
+        )),
+        parse: resources::registry_replication,
+    },
+    Kind {
+        collection: GALLERIES,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/galleries")),
+        parse: gallery::gallery,
+    },
+    Kind {
+        collection: GALLERY_IMAGES,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/galleries/images")),
+        parse: gallery::image,
+    },
+    Kind {
+        collection: GALLERY_IMAGE_VERSIONS,
+        graph: Some((ARG_RESOURCES, "microsoft.compute/galleries/images/versions")),
+        parse: gallery::image_version,
+    },
+    Kind {
+        collection: ROLE_DEFINITIONS,
+        graph: None,
+        parse: rbac::role_definition,
+    },
+    Kind {
+        collection: ROLE_ASSIGNMENTS,
+        graph: None,
+        parse: rbac::role_assignment,
+    },
+    Kind {
+        collection: DENY_ASSIGNMENTS,
+        graph: None,
+        parse: rbac::deny_assignment,
+    },
+    Kind {
+        collection: LOCKS,
+        graph: None,
+        parse: rbac::lock,
+    },
+];
+
+/// Reads every ARM and Resource Graph collection of one tenant into `inv`
+/// and returns one outcome per [`COLLECTIONS`] entry.
+pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let graph_pages = [
+        (ARG_RESOURCES, raw.pages(side, ARG_RESOURCES)?),
+        (ARG_CONTAINERS, raw.pages(side, ARG_CONTAINERS)?),
+    ];
+    // Rows whose type xtenant has no table for (a query without a type
+    // filter) are counted in the outcome but feed nothing.
+    let mut graph_rows: HashMap<(&str, String), Vec<RawItem>> = HashMap::new();
+    for (collection, pages) in &graph_pages {
+        let rows = items(pages, Envelope::Data)?;
+        counts.insert(collection, rows.len());
+        for row in rows {
+            let ty = graph_type(&row)?;
+            graph_rows.entry((collection, ty)).or_default().push(row);
+        }
+    }
+
+    let mut sink = Sink::new(side, inv);
+    for kind in KINDS {
+        let pages: Vec<Page> = raw.pages(side, kind.collection)?;
+        let arm_items = items(&pages, Envelope::Value)?;
+        counts.insert(kind.collection, arm_items.len());
+        for item in &arm_items {
+            (kind.parse)(item, &mut sink)?;
+        }
+        if let Some((collection, ty)) = kind.graph {
+            for row in graph_rows
+                .get(&(collection, ty.to_string()))
+                .into_iter()
+                .flatten()
+            {
+                (kind.parse)(row, &mut sink)?;
+            }
+        }
+    }
+
+    COLLECTIONS
+        .iter()
+        .map(|s| s.outcome(raw, side, counts.get(s.collection).copied().unwrap_or(0)))
+        .collect()
+}
+
+fn graph_type(row: &RawItem) -> Result<String> {
+    let v = object(row)?;
+    str_at(v, "type")
+        .map(|t| t.to_ascii_lowercase())
+        .ok_or_else(|| {
+            bad_item(
+                row,
+                "has no \"type\"",
+                "keep `type` in the Resource Graph query's project clause (see docs/raw-export.md)",
+            )
+        })
+}
+
+/// Where parsed records go, with the per-table keys already taken (so a
+/// resource listed twice, or present in both ARM and Resource Graph, is kept
+/// once) and the galleries seen so far.
+pub(super) struct Sink<'a> {
+    pub tenant: String,
+    pub inv: &'a mut Inventory,
+    seen: HashSet<(&'static str, String)>,
+    /// Gallery name (lower-case) → the (subscription, resource group) pairs
+    /// holding a gallery of that name.
+    galleries: HashMap<String, BTreeSet<(String, String)>>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(side: Side, inv: &'a mut Inventory) -> Self {
+        Sink {
+            tenant: side.as_str().to_string(),
+            inv,
+            seen: HashSet::new(),
+            galleries: HashMap::new(),
+        }
+    }
+
+    /// True the first time `key` is offered for `table`.
+    pub fn first(&mut self, table: &'static str, key: &str) -> bool {
+        self.seen.insert((table, key.to_string()))
+    }
+
+    pub fn note_gallery(&mut self, name: &str, subscription: &str, resource_group: &str) {
+        if subscription.is_empty() || resource_group.is_empty() {
+            return;
+        }
+        self.galleries
+            .entry(name.to_lowercase())
+            .or_default()
+            .insert((subscription.to_string(), resource_group.to_string()));
+    }
+
+    /// The subscription and resource group of the only gallery with this name.
+    pub fn gallery_home(&self, name: &str) -> Option<(String, String)> {
+        let homes = self.galleries.get(&name.to_lowercase())?;
+        if homes.len() == 1 {
+            homes.iter().next().cloned()
+        } else {
+            None
+        }
+    }
+}
+
+/// An input error about one item of a page.
+pub(super) fn bad_item(item: &RawItem, what: &str, fix: &str) -> Error {
+    Error::input(
+        Location::file(item.path),
+        format!("item {} (counting from 0) {what}", item.index),
+        fix,
+    )
+}
+
+pub(super) fn object<'v>(item: &RawItem<'v>) -> Result<&'v Value> {
+    if item.value.is_object() {
+        Ok(item.value)
+    } else {
+        Err(bad_item(
+            item,
+            "is not a JSON object",
+            "save the response body exactly as the API returned it; every list element is an object",
+        ))
+    }
+}
+
+/// The item's `id` as returned and in canonical form.
+pub(super) fn resource_id(item: &RawItem) -> Result<(String, String)> {
+    let v = object(item)?;
+    match str_at(v, "id") {
+        Some(id) if !id.trim().is_empty() => {
+            let canonical = canonical_id(&id);
+            Ok((id, canonical))
+        }
+        _ => Err(bad_item(
+            item,
+            "has no \"id\"",
+            "every ARM object carries its id: save the response body unchanged, and keep `id` in a Resource Graph query's project clause",
+        )),
+    }
+}
+
+/// The fields every tracked resource has, normalised.
+pub(super) struct Base<'v> {
+    pub v: &'v Value,
+    pub id_display: String,
+    pub id: String,
+    pub name: String,
+    /// Lower-case, as in the canonical id.
+    pub subscription_id: String,
+    /// Lower-case, as in the canonical id.
+    pub resource_group: String,
+    pub location: Option<String>,
+}
+
+pub(super) fn base<'v>(item: &RawItem<'v>) -> Result<Base<'v>> {
+    let v = object(item)?;
+    let (id_display, id) = resource_id(item)?;
+    let (sub, rg) = id_parts(&id);
+    // Resource Graph rows also carry the parts as columns; a hand-made or
+    // truncated id may not.
+    let subscription_id = sub
+        .or_else(|| str_at(v, "subscriptionId").map(|s| s.to_lowercase()))
+        .unwrap_or_default();
+    let resource_group = rg
+        .or_else(|| str_at(v, "resourceGroup").map(|s| s.to_lowercase()))
+        .unwrap_or_default();
+    Ok(Base {
+        v,
+        name: name_of(v, &id_display),
+        id_display,
+        id,
+        subscription_id,
+        resource_group,
+        location: region_at(v, "location"),
+    })
+}
+
+/// `name` wins over the id's last segment: list examples disagree on them.
+pub(super) fn name_of(v: &Value, id_display: &str) -> String {
+    str_at(v, "name").unwrap_or_else(|| last_segment(id_display).to_string())
+}
+
+pub(super) fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+pub(super) fn id_at(v: &Value, path: &str) -> Option<String> {
+    str_at(v, path).map(|s| canonical_id(&s))
+}
+
+pub(super) fn region_at(v: &Value, path: &str) -> Option<String> {
+    str_at(v, path)
+        .map(|s| canonical_region(&s))
+        .filter(|s| !s.is_empty())
+}
+
+pub(super) fn date_at(v: &Value, path: &str) -> Option<String> {
+    str_at(v, path).and_then(|s| canonical_datetime(&s))
+}
+
+pub(super) fn lower_at(v: &Value, path: &str) -> Option<String> {
+    str_at(v, path).map(|s| s.to_lowercase())
+}
+
+/// The first availability zone, for zonal resources.
+pub(super) fn zone_at(v: &Value) -> Option<String> {
+    strings_at(v, "zones", &[',']).into_iter().next()
+}
+
+/// A principal or object id: a GUID in canonical form when it is one,
+/// otherwise the trimmed, lower-cased text (never dropped).
+pub(super) fn principal_id(s: &str) -> String {
+    canonical_guid(s).unwrap_or_else(|| s.trim().to_lowercase())
+}
+
+/// The scope an extension resource (lock, assignment) is attached to: the
+/// canonical id before `marker` (e.g. `/providers/microsoft.authorization/locks/`),
+/// `/` for the root scope.
+pub(super) fn scope_before(canonical: &str, marker: &str) -> Option<String> {
+    let at = canonical.rfind(marker)?;
+    Some(canonical_id(&canonical[..at]))
 }
