@@ -172,6 +172,12 @@ mod userfiles {
     use crate::inventory::Inventory;
     use crate::raw::Side;
 
+    /// User files belong to the pair, not to one tenant: their tables are as
+    /// complete on both sides as the file is.
+    fn both(out: &mut Vec<CollectionOutcome>, f: impl Fn(Side) -> CollectionOutcome) {
+        out.extend(Side::BOTH.map(f));
+    }
+
     pub fn load(config: &Config, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
         let mut out = Vec::new();
         let outcome = |collection: &str, side: Side, tables: &[&str], status: Status, items: usize| CollectionOutcome {
@@ -190,13 +196,13 @@ mod userfiles {
                 let n = loaded.rows.len();
                 inv.user_mapping.extend(loaded.rows);
                 inv.user_file_issues.extend(loaded.issues);
-                out.push(outcome("usermapping", Side::Source, &map_tables, Status::Complete, n));
+                both(&mut out, |side| outcome("usermapping", side, &map_tables, Status::Complete, n));
             }
-            None => out.push(outcome("usermapping", Side::Source, &map_tables, Status::NotCollected, 0)),
+            None => both(&mut out, |side| outcome("usermapping", side, &map_tables, Status::NotCollected, 0)),
         }
         let batch_tables = ["migration_batch", "user_file_issues"];
         if config.exchange.batches.is_empty() {
-            out.push(outcome("batches", Side::Target, &batch_tables, Status::NotCollected, 0));
+            both(&mut out, |side| outcome("batches", side, &batch_tables, Status::NotCollected, 0));
         } else {
             let mut n = 0;
             for path in &config.exchange.batches {
@@ -206,7 +212,7 @@ mod userfiles {
                 inv.migration_batch.extend(loaded.rows);
                 inv.user_file_issues.extend(loaded.issues);
             }
-            out.push(outcome("batches", Side::Target, &batch_tables, Status::Complete, n));
+            both(&mut out, |side| outcome("batches", side, &batch_tables, Status::Complete, n));
         }
         Ok(out)
     }

@@ -153,8 +153,8 @@ impl RawExport {
     pub fn has(&self, side: Side, collection: &str) -> bool {
         let base = self.side_dir(side).join(collection);
         base.is_dir()
-            || base.with_extension("json").is_file()
-            || base.with_extension("csv").is_file()
+            || with_ext(&base, "json").is_file()
+            || with_ext(&base, "csv").is_file()
     }
 
     /// The `_status.json` of a collection directory, if a collector wrote one.

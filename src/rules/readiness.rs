@@ -1,7 +1,11 @@
 //! Readiness per item: `blocked` if a non-excepted blocker fails on it (or on
 //! an organisation-level object its kind depends on), `needs-review` on
 //! warnings or errors, `ready` when the rules that apply found nothing,
-//! `not-assessed` when no selected rule applies to its kind.
+//! `not-assessed` when no selected rule said anything about it.
+//!
+//! An org-level (`scope = "all"`) rule holds back every item of the kinds it
+//! applies to, unless its finding carries an `item_kind` column naming the
+//! one kind it concerns.
 
 use super::pack::{Rule, Scope, Severity};
 use crate::inventory::derived::Item;
@@ -69,27 +73,39 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
         let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
         match rule.scope {
             Scope::Item => by_object.entry(f.object_id.as_str()).or_default().push(f),
-            Scope::All => {
-                for k in &rule.applies_to {
-                    by_kind.entry(k.as_str()).or_default().push(f);
+            Scope::All => match f.evidence.get("item_kind") {
+                // An org-level finding may name the one kind it holds back
+                // (an identity serves one workload), or none ("").
+                Some(kind) => {
+                    if rule.applies_to.iter().any(|k| k == kind) {
+                        by_kind.entry(kind.as_str()).or_default().push(f);
+                    }
                 }
-            }
+                None => {
+                    for k in &rule.applies_to {
+                        by_kind.entry(k.as_str()).or_default().push(f);
+                    }
+                }
+            },
         }
     }
     items
         .iter()
         .map(|item| {
-            let applicable = rules.iter().any(|r| r.applies_to.iter().any(|k| k == &item.kind));
             let mut blockers = BTreeSet::new();
             let mut review = BTreeSet::new();
             let mut excepted = BTreeSet::new();
             let own = by_object.get(item.id.as_str()).into_iter().flatten();
             let org = by_kind.get(item.kind.as_str()).into_iter().flatten();
+            // Assessed means some rule said something about this item (or
+            // about an org-level object its kind depends on), pass included.
+            let mut assessed = false;
             for f in own.chain(org) {
                 let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
                 if !rule.applies_to.iter().any(|k| k == &item.kind) {
                     continue;
                 }
+                assessed = true;
                 let failing = matches!(f.status.as_str(), "fail" | "warn" | "error");
                 if !failing {
                     continue;
@@ -102,7 +118,7 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
                     review.insert(f.rule_id.clone());
                 }
             }
-            let readiness = if !applicable {
+            let readiness = if !assessed {
                 Readiness::NotAssessed
             } else if !blockers.is_empty() {
                 Readiness::Blocked
