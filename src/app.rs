@@ -18,7 +18,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Schema(a) => schema(&a),
         Command::Rules(r) => rules(r),
         Command::Validate(v) => validate(v),
-        Command::Sim(SimCommand::Generate { .. }) => Err(Error::Runtime("generator not built yet".into())),
+        Command::Sim(SimCommand::Generate { .. }) => {
+            Err(Error::Runtime("generator not built yet".into()))
+        }
     }
 }
 
@@ -27,7 +29,10 @@ fn resolve_config(explicit: Option<&Path>, raw: &Path) -> Result<Config> {
     if let Some(p) = explicit {
         return Config::load(p);
     }
-    for p in [raw.join(config::FILE_NAME), PathBuf::from(config::FILE_NAME)] {
+    for p in [
+        raw.join(config::FILE_NAME),
+        PathBuf::from(config::FILE_NAME),
+    ] {
         if p.is_file() {
             return Config::load(&p);
         }
@@ -44,20 +49,38 @@ fn collect(a: &CollectArgs) -> Result<i32> {
 
 fn print_collect_summary(m: &crate::snapshot::Manifest, inv: &Inventory, out: &Path) {
     let rows: usize = inv.counts().iter().map(|(_, n)| n).sum();
-    println!("snapshot written to {} ({} rows in {} tables)", out.display(), rows, m.tables.len());
+    println!(
+        "snapshot written to {} ({} rows in {} tables)",
+        out.display(),
+        rows,
+        m.tables.len()
+    );
     // A collection that stands in for another (Resource Graph for ARM lists)
     // is no gap when its tables are complete anyway.
     let gaps: Vec<_> = m
         .collections
         .iter()
         .filter(|c| c.status != crate::collect::Status::Complete)
-        .filter(|c| c.tables.iter().any(|t| m.table_status(t, c.side) != crate::collect::Status::Complete))
+        .filter(|c| {
+            c.tables
+                .iter()
+                .any(|t| m.table_status(t, c.side) != crate::collect::Status::Complete)
+        })
         .collect();
     if !gaps.is_empty() {
         println!("not complete:");
         for g in gaps {
-            let err = g.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-            println!("  {:<7} {:<40} {}{err}", g.side.as_str(), g.collection, g.status.as_str());
+            let err = g
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            println!(
+                "  {:<7} {:<40} {}{err}",
+                g.side.as_str(),
+                g.collection,
+                g.status.as_str()
+            );
         }
     }
     for issue in &inv.user_file_issues {
@@ -91,8 +114,18 @@ pub fn print_assess_summary(r: &assess::Results, out: &Path) {
     let mut s = std::io::stdout().lock();
     let src = r.run.source.name.as_deref().unwrap_or("source");
     let tgt = r.run.target.name.as_deref().unwrap_or("target");
-    let _ = writeln!(s, "{src} → {tgt}: {} rules, {} items, {} findings", r.rules.len(), r.items.len(), r.findings.len());
-    let _ = writeln!(s, "\n  {:<15} {:>7} {:>13} {:>8} {:>13}", "workload", "ready", "needs-review", "blocked", "not-assessed");
+    let _ = writeln!(
+        s,
+        "{src} → {tgt}: {} rules, {} items, {} findings",
+        r.rules.len(),
+        r.items.len(),
+        r.findings.len()
+    );
+    let _ = writeln!(
+        s,
+        "\n  {:<15} {:>7} {:>13} {:>8} {:>13}",
+        "workload", "ready", "needs-review", "blocked", "not-assessed"
+    );
     for (w, counts) in &r.summary.readiness {
         let c = |k: &str| counts.get(k).copied().unwrap_or(0);
         let _ = writeln!(
@@ -194,9 +227,17 @@ pub fn render_schema(defs: &[TableDef], format: SchemaFormat) -> String {
         }
         SchemaFormat::Markdown => {
             for d in defs {
-                s.push_str(&format!("## `{}`\n\n{}\n\nSource: {}\n\n| column | type | meaning |\n|---|---|---|\n", d.name, d.doc, d.source));
+                s.push_str(&format!(
+                    "## `{}`\n\n{}\n\nSource: {}\n\n| column | type | meaning |\n|---|---|---|\n",
+                    d.name, d.doc, d.source
+                ));
                 for c in &d.columns {
-                    s.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.ty.name(c.nullable), c.doc.replace('|', "\\|")));
+                    s.push_str(&format!(
+                        "| `{}` | {} | {} |\n",
+                        c.name,
+                        c.ty.name(c.nullable),
+                        c.doc.replace('|', "\\|")
+                    ));
                 }
                 s.push('\n');
             }
@@ -205,7 +246,12 @@ pub fn render_schema(defs: &[TableDef], format: SchemaFormat) -> String {
             for d in defs {
                 s.push_str(&format!("{}  ({})\n  {}\n", d.name, d.source, d.doc));
                 for c in &d.columns {
-                    s.push_str(&format!("    {:<32} {:<9} {}\n", c.name, c.ty.name(c.nullable), c.doc));
+                    s.push_str(&format!(
+                        "    {:<32} {:<9} {}\n",
+                        c.name,
+                        c.ty.name(c.nullable),
+                        c.doc
+                    ));
                 }
                 s.push('\n');
             }
@@ -216,18 +262,33 @@ pub fn render_schema(defs: &[TableDef], format: SchemaFormat) -> String {
 
 fn rules(cmd: RulesCommand) -> Result<i32> {
     match cmd {
-        RulesCommand::List { rules, baseline, baselines } => {
+        RulesCommand::List {
+            rules,
+            baseline,
+            baselines,
+        } => {
             let pack = Pack::load(rules.as_deref())?;
             if baselines {
                 println!("latest  every rule of this version ({})", pack.rules.len());
                 for b in &pack.baselines {
                     let obs = if b.obsolete { " (obsolete)" } else { "" };
-                    println!("{}  {} ({} rules){obs}", b.name, b.description, b.rules.len());
+                    println!(
+                        "{}  {} ({} rules){obs}",
+                        b.name,
+                        b.description,
+                        b.rules.len()
+                    );
                 }
                 return Ok(exit::OK);
             }
             for r in pack.select(&baseline)? {
-                println!("{:<9} {:<8} {:<14} {}", r.id, r.severity.as_str(), r.workload, r.title);
+                println!(
+                    "{:<9} {:<8} {:<14} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.workload,
+                    r.title
+                );
             }
             Ok(exit::OK)
         }
@@ -269,7 +330,10 @@ fn validate(cmd: ValidateCommand) -> Result<i32> {
     let issues = match cmd {
         ValidateCommand::Usermapping { file } => crate::userfiles::mapping::load(&file)?.issues,
         ValidateCommand::Batch { file } => {
-            let name = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
             crate::userfiles::batch::load(&file, &name)?.issues
         }
     };
@@ -278,5 +342,9 @@ fn validate(cmd: ValidateCommand) -> Result<i32> {
     }
     let errors = issues.iter().filter(|i| i.severity == "error").count();
     println!("{} errors, {} warnings", errors, issues.len() - errors);
-    Ok(if errors > 0 { exit::INVALID_INPUT } else { exit::OK })
+    Ok(if errors > 0 {
+        exit::INVALID_INPUT
+    } else {
+        exit::OK
+    })
 }

@@ -132,7 +132,8 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let cfg: Config = toml::from_str(text).map_err(|e| toml_error(path, text, &e, "see docs/config.md for the accepted keys"))?;
+        let cfg: Config = toml::from_str(text)
+            .map_err(|e| toml_error(path, text, &e, "see docs/config.md for the accepted keys"))?;
         cfg.validate(path)?;
         Ok(cfg)
     }

@@ -10,7 +10,9 @@ fn main() {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(EnvFilter::try_from_env("XTENANT_LOG").unwrap_or_else(|_| EnvFilter::new(level)))
+        .with_env_filter(
+            EnvFilter::try_from_env("XTENANT_LOG").unwrap_or_else(|_| EnvFilter::new(level)),
+        )
         .init();
     let code = match xtenant::app::run(cli) {
         Ok(code) => code,

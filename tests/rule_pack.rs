@@ -10,19 +10,36 @@ use xtenant::rules::pack::{Pack, Severity};
 #[test]
 fn every_rule_has_unique_id_remediation_reference_and_clean_query() {
     let pack = Pack::load(None).expect("embedded pack loads");
-    assert!(pack.rules.len() >= 20, "pack has {} rules", pack.rules.len());
+    assert!(
+        pack.rules.len() >= 20,
+        "pack has {} rules",
+        pack.rules.len()
+    );
     let mut ids = BTreeSet::new();
     for r in &pack.rules {
         assert!(ids.insert(r.id.clone()), "duplicate id {}", r.id);
-        assert!(!r.remediation.trim().is_empty(), "{} has no remediation", r.id);
+        assert!(
+            !r.remediation.trim().is_empty(),
+            "{} has no remediation",
+            r.id
+        );
         assert!(
             r.references.iter().any(|u| u.starts_with("https://")),
             "{} has no https reference",
             r.id
         );
-        assert!(!r.title.trim().is_empty() && !r.description.trim().is_empty(), "{}", r.id);
+        assert!(
+            !r.title.trim().is_empty() && !r.description.trim().is_empty(),
+            "{}",
+            r.id
+        );
         if r.confidence == "U" {
-            assert_ne!(r.severity, Severity::Blocker, "{} is unconfirmed but a blocker", r.id);
+            assert_ne!(
+                r.severity,
+                Severity::Blocker,
+                "{} is unconfirmed but a blocker",
+                r.id
+            );
         }
     }
     let all: Vec<_> = pack.rules.iter().collect();
@@ -34,9 +51,15 @@ fn dated_baseline_names_existing_rules_and_latest_is_everything() {
     let pack = Pack::load(None).expect("pack");
     let b = pack.select("xtenant-2026-11").expect("baseline exists");
     assert!(!b.is_empty());
-    assert_eq!(pack.select("latest").expect("latest").len(), pack.rules.len());
+    assert_eq!(
+        pack.select("latest").expect("latest").len(),
+        pack.rules.len()
+    );
     let err = pack.select("xtenant-1999-01").unwrap_err().to_string();
-    assert!(err.contains("unknown baseline \"xtenant-1999-01\""), "{err}");
+    assert!(
+        err.contains("unknown baseline \"xtenant-1999-01\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -55,10 +78,11 @@ fn every_example_holds_on_its_case() {
     let mut by_case: BTreeMap<&str, Vec<(&str, &str, &str)>> = BTreeMap::new();
     for r in &pack.rules {
         for e in &r.examples {
-            by_case
-                .entry(e.case.as_str())
-                .or_default()
-                .push((r.id.as_str(), e.object.as_str(), e.status.as_str()));
+            by_case.entry(e.case.as_str()).or_default().push((
+                r.id.as_str(),
+                e.object.as_str(),
+                e.status.as_str(),
+            ));
         }
     }
     let mut failures = Vec::new();
@@ -71,16 +95,23 @@ fn every_example_holds_on_its_case() {
                 .iter()
                 .filter(|f| {
                     f.rule_id == rule
-                        && (f.object_name.eq_ignore_ascii_case(object) || f.object_id.eq_ignore_ascii_case(object))
+                        && (f.object_name.eq_ignore_ascii_case(object)
+                            || f.object_id.eq_ignore_ascii_case(object))
                 })
                 .map(|f| f.status.as_str())
                 .collect();
             if got.is_empty() || got.iter().any(|s| *s != want) {
-                failures.push(format!("{case}: {rule} on {object}: want {want}, got {got:?}"));
+                failures.push(format!(
+                    "{case}: {rule} on {object}: want {want}, got {got:?}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "examples that do not hold:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples that do not hold:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -89,7 +120,11 @@ fn explain_finds_the_rule_from_a_pasted_error() {
     let pasted = "Error: MigrationPermanentException: Cannot find a recipient that has mailbox GUID ... --> MissingExchangeGuidException";
     let ids: Vec<&str> = pack.explain(pasted).iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, vec!["EXO-021"]);
-    let ids: Vec<&str> = pack.explain("exo-019").iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = pack
+        .explain("exo-019")
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
     assert_eq!(ids, vec!["EXO-019"]);
     assert!(pack.explain("SomethingNobodyPredicts").is_empty());
 }

@@ -127,7 +127,9 @@ pub fn validate_rules(rules: &[&Rule]) -> Result<()> {
             errs.push(InputError {
                 location: Location::file(&r.origin),
                 message: format!("rule {}: {e}", r.id),
-                fix: Some("see docs/rule-authoring.md for the tables and the output contract".into()),
+                fix: Some(
+                    "see docs/rule-authoring.md for the tables and the output contract".into(),
+                ),
             });
         }
     }
@@ -205,22 +207,31 @@ fn evaluate(
     let mut findings = Vec::new();
     let mut rule_errors = Vec::new();
     for (rule, outcome) in rules.iter().zip(outcomes) {
-        let mk = |object_id: String, object_name: String, status: String, reason: String, evidence| Finding {
-            rule_id: rule.id.clone(),
-            severity: rule.severity,
-            workload: rule.workload.clone(),
-            object_id,
-            object_name,
-            status,
-            reason,
-            excepted: false,
-            exception_id: None,
-            evidence,
-        };
+        let mk =
+            |object_id: String, object_name: String, status: String, reason: String, evidence| {
+                Finding {
+                    rule_id: rule.id.clone(),
+                    severity: rule.severity,
+                    workload: rule.workload.clone(),
+                    object_id,
+                    object_name,
+                    status,
+                    reason,
+                    excepted: false,
+                    exception_id: None,
+                    evidence,
+                }
+            };
         match outcome {
             RuleOutcome::Findings(rows) => {
                 for r in rows {
-                    findings.push(mk(r.object_id, r.object_name, r.status, r.reason, r.evidence));
+                    findings.push(mk(
+                        r.object_id,
+                        r.object_name,
+                        r.status,
+                        r.reason,
+                        r.evidence,
+                    ));
                 }
             }
             RuleOutcome::Error(e) => {
@@ -228,7 +239,13 @@ fn evaluate(
                     rule_id: rule.id.clone(),
                     error: e.clone(),
                 });
-                findings.push(mk("*".into(), "(whole rule)".into(), "error".into(), e, BTreeMap::new()));
+                findings.push(mk(
+                    "*".into(),
+                    "(whole rule)".into(),
+                    "error".into(),
+                    e,
+                    BTreeMap::new(),
+                ));
             }
         }
     }
@@ -293,7 +310,9 @@ fn apply_dependencies(rules: &[&Rule], findings: &mut [Finding]) {
         .map(|f| f.rule_id.clone())
         .collect();
     for f in findings.iter_mut() {
-        let Some(rule) = rules.iter().find(|r| r.id == f.rule_id) else { continue };
+        let Some(rule) = rules.iter().find(|r| r.id == f.rule_id) else {
+            continue;
+        };
         if f.status == "pass" || f.status == "skip" || f.object_id == "*" {
             continue;
         }
@@ -308,7 +327,11 @@ fn apply_dependencies(rules: &[&Rule], findings: &mut [Finding]) {
     }
 }
 
-fn apply_exceptions(exceptions: &[Exception], findings: &mut [Finding], today: &str) -> ExceptionReport {
+fn apply_exceptions(
+    exceptions: &[Exception],
+    findings: &mut [Finding],
+    today: &str,
+) -> ExceptionReport {
     let mut report = ExceptionReport::default();
     for e in exceptions {
         if e.expired(today) {
@@ -317,7 +340,9 @@ fn apply_exceptions(exceptions: &[Exception], findings: &mut [Finding], today: &
         }
         let mut used = false;
         for f in findings.iter_mut() {
-            if matches!(f.status.as_str(), "fail" | "warn" | "error") && e.matches(&f.rule_id, &f.object_id, &f.object_name) {
+            if matches!(f.status.as_str(), "fail" | "warn" | "error")
+                && e.matches(&f.rule_id, &f.object_id, &f.object_name)
+            {
                 f.excepted = true;
                 f.exception_id = Some(e.id.clone());
                 used = true;
@@ -363,16 +388,23 @@ fn summarize(
         .into_iter()
         .map(|(id, n)| TopBlocker {
             rule_id: id.to_string(),
-            title: rules.iter().find(|r| r.id == id).map(|r| r.title.clone()).unwrap_or_default(),
+            title: rules
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.title.clone())
+                .unwrap_or_default(),
             items: n,
         })
         .collect();
     top.sort_by(|a, b| b.items.cmp(&a.items).then(a.rule_id.cmp(&b.rule_id)));
     s.top_blockers = top;
-    let errored = !rule_errors.is_empty() || findings.iter().any(|f| f.status == "error" && !f.excepted);
-    let failing = findings
-        .iter()
-        .any(|f| !f.excepted && f.severity >= fail_on && (f.status == "fail" || (fail_on == Severity::Warning && f.status == "warn")));
+    let errored =
+        !rule_errors.is_empty() || findings.iter().any(|f| f.status == "error" && !f.excepted);
+    let failing = findings.iter().any(|f| {
+        !f.excepted
+            && f.severity >= fail_on
+            && (f.status == "fail" || (fail_on == Severity::Warning && f.status == "warn"))
+    });
     s.rule_errors = rule_errors;
     s.exit_code = if errored {
         exit::RULE_ERROR
@@ -392,7 +424,10 @@ pub fn read_results(dir: &Path) -> Result<Results> {
     if r.format != RESULTS_FORMAT || r.version != RESULTS_VERSION {
         return Err(Error::input(
             Location::file(&p),
-            format!("results format {} v{} is not supported", r.format, r.version),
+            format!(
+                "results format {} v{} is not supported",
+                r.format, r.version
+            ),
             "assess again with this version of xtenant",
         ));
     }

@@ -6,9 +6,26 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 pub const FINDINGS_COLUMNS: &[&str] = &[
-    "rule_id", "severity", "workload", "object_id", "object_name", "status", "reason", "excepted", "exception_id",
+    "rule_id",
+    "severity",
+    "workload",
+    "object_id",
+    "object_name",
+    "status",
+    "reason",
+    "excepted",
+    "exception_id",
 ];
-pub const ITEMS_COLUMNS: &[&str] = &["workload", "kind", "id", "name", "readiness", "blockers", "review", "excepted"];
+pub const ITEMS_COLUMNS: &[&str] = &[
+    "workload",
+    "kind",
+    "id",
+    "name",
+    "readiness",
+    "blockers",
+    "review",
+    "excepted",
+];
 
 /// Neutralises a cell against formula injection: tenant-supplied strings
 /// starting with `=`, `+`, `-`, `@`, tab or carriage return are prefixed with

@@ -131,15 +131,28 @@ pub fn offline(
     let (mut inv, mut outcomes) = parse_export(&raw)?;
     check_tenants(&raw, &inv, config)?;
     outcomes.extend(userfiles::load(config, &mut inv)?);
-    let manifest = crate::snapshot::write(out, &inv, outcomes, config, &format!("raw:{}", raw_dir.display()))?;
+    let manifest = crate::snapshot::write(
+        out,
+        &inv,
+        outcomes,
+        config,
+        &format!("raw:{}", raw_dir.display()),
+    )?;
     Ok((manifest, inv))
 }
 
 /// A raw export of the wrong tenant is a classic mistake (two admin sessions,
 /// two exports): refuse it when the config names the tenant ids.
 fn check_tenants(raw: &RawExport, inv: &Inventory, config: &crate::config::Config) -> Result<()> {
-    for (side, cfg) in [(Side::Source, &config.source), (Side::Target, &config.target)] {
-        let Some(want) = cfg.tenant_id.as_deref().and_then(crate::normalize::canonical_guid) else {
+    for (side, cfg) in [
+        (Side::Source, &config.source),
+        (Side::Target, &config.target),
+    ] {
+        let Some(want) = cfg
+            .tenant_id
+            .as_deref()
+            .and_then(crate::normalize::canonical_guid)
+        else {
             continue;
         };
         let found: Vec<&str> = inv
@@ -180,15 +193,18 @@ mod userfiles {
 
     pub fn load(config: &Config, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
         let mut out = Vec::new();
-        let outcome = |collection: &str, side: Side, tables: &[&str], status: Status, items: usize| CollectionOutcome {
-            family: "userfiles".into(),
-            collection: collection.into(),
-            side,
-            status,
-            tables: tables.iter().map(|t| t.to_string()).collect(),
-            items,
-            error: None,
-        };
+        let outcome =
+            |collection: &str, side: Side, tables: &[&str], status: Status, items: usize| {
+                CollectionOutcome {
+                    family: "userfiles".into(),
+                    collection: collection.into(),
+                    side,
+                    status,
+                    tables: tables.iter().map(|t| t.to_string()).collect(),
+                    items,
+                    error: None,
+                }
+            };
         let map_tables = ["user_mapping", "user_file_issues"];
         match &config.powerplatform.user_mapping {
             Some(path) => {
@@ -196,23 +212,34 @@ mod userfiles {
                 let n = loaded.rows.len();
                 inv.user_mapping.extend(loaded.rows);
                 inv.user_file_issues.extend(loaded.issues);
-                both(&mut out, |side| outcome("usermapping", side, &map_tables, Status::Complete, n));
+                both(&mut out, |side| {
+                    outcome("usermapping", side, &map_tables, Status::Complete, n)
+                });
             }
-            None => both(&mut out, |side| outcome("usermapping", side, &map_tables, Status::NotCollected, 0)),
+            None => both(&mut out, |side| {
+                outcome("usermapping", side, &map_tables, Status::NotCollected, 0)
+            }),
         }
         let batch_tables = ["migration_batch", "user_file_issues"];
         if config.exchange.batches.is_empty() {
-            both(&mut out, |side| outcome("batches", side, &batch_tables, Status::NotCollected, 0));
+            both(&mut out, |side| {
+                outcome("batches", side, &batch_tables, Status::NotCollected, 0)
+            });
         } else {
             let mut n = 0;
             for path in &config.exchange.batches {
-                let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default();
                 let loaded = crate::userfiles::batch::load(path, &name)?;
                 n += loaded.rows.len();
                 inv.migration_batch.extend(loaded.rows);
                 inv.user_file_issues.extend(loaded.issues);
             }
-            both(&mut out, |side| outcome("batches", side, &batch_tables, Status::Complete, n));
+            both(&mut out, |side| {
+                outcome("batches", side, &batch_tables, Status::Complete, n)
+            });
         }
         Ok(out)
     }

@@ -152,9 +152,7 @@ impl RawExport {
     /// Whether anything was saved for a collection (`arm/disks`, ...).
     pub fn has(&self, side: Side, collection: &str) -> bool {
         let base = self.side_dir(side).join(collection);
-        base.is_dir()
-            || with_ext(&base, "json").is_file()
-            || with_ext(&base, "csv").is_file()
+        base.is_dir() || with_ext(&base, "json").is_file() || with_ext(&base, "csv").is_file()
     }
 
     /// The `_status.json` of a collection directory, if a collector wrote one.

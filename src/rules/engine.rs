@@ -35,15 +35,27 @@ impl Catalog {
         let has_tenant = df.schema().contains("tenant");
         let lf = df.lazy();
         if has_tenant {
-            for (prefix, tenant, status) in [("src_", "source", source), ("tgt_", "target", target)] {
+            for (prefix, tenant, status) in [("src_", "source", source), ("tgt_", "target", target)]
+            {
                 let view = lf.clone().filter(col("tenant").eq(lit(tenant)));
                 self.tables.insert(
                     format!("{prefix}{name}"),
-                    Registered { frame: view, source: status, target: status },
+                    Registered {
+                        frame: view,
+                        source: status,
+                        target: status,
+                    },
                 );
             }
         }
-        self.tables.insert(name.to_string(), Registered { frame: lf, source, target });
+        self.tables.insert(
+            name.to_string(),
+            Registered {
+                frame: lf,
+                source,
+                target,
+            },
+        );
     }
 
     /// A catalog of empty frames with the declared schemas, for planning
@@ -98,7 +110,10 @@ pub fn params_frame(rule: &Rule, overrides: Option<&toml::Table>) -> Result<Data
         let bad = || {
             Error::input(
                 crate::error::Location::file("xtenant.toml"),
-                format!("[params.\"{}\"] {name} = {v}: expected {:?}", rule.id, def.ty),
+                format!(
+                    "[params.\"{}\"] {name} = {v}: expected {:?}",
+                    rule.id, def.ty
+                ),
                 format!("set {name} to a {:?} value ({})", def.ty, def.description),
             )
         };
@@ -106,7 +121,9 @@ pub fn params_frame(rule: &Rule, overrides: Option<&toml::Table>) -> Result<Data
             ParamType::Int => Column::new(name.into(), [v.as_integer().ok_or_else(bad)?]),
             ParamType::Float => Column::new(
                 name.into(),
-                [v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).ok_or_else(bad)?],
+                [v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .ok_or_else(bad)?],
             ),
             ParamType::String => Column::new(name.into(), [v.as_str().ok_or_else(bad)?]),
             ParamType::Bool => Column::new(name.into(), [v.as_bool().ok_or_else(bad)?]),
@@ -136,11 +153,20 @@ pub fn check_rule(rule: &Rule, catalog: &Catalog) -> std::result::Result<(), Str
     }
     let params = params_frame(rule, None).map_err(|e| e.to_string())?;
     let mut ctx = context_for(catalog, params);
-    let lf = ctx.execute(&rule.query).map_err(|e| format!("query does not plan: {e}"))?;
-    let df = lf.collect().map_err(|e| format!("query does not run: {e}"))?;
+    let lf = ctx
+        .execute(&rule.query)
+        .map_err(|e| format!("query does not plan: {e}"))?;
+    let df = lf
+        .collect()
+        .map_err(|e| format!("query does not run: {e}"))?;
     for c in CONTRACT {
         match df.schema().get(*c) {
-            None => return Err(format!("output lacks the contract column {c:?} (needs {})", CONTRACT.join(", "))),
+            None => {
+                return Err(format!(
+                    "output lacks the contract column {c:?} (needs {})",
+                    CONTRACT.join(", ")
+                ))
+            }
             Some(DataType::String) | Some(DataType::Null) => {}
             Some(dt) => return Err(format!("contract column {c:?} must be a string, is {dt}")),
         }

@@ -63,7 +63,14 @@ pub fn load(path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Vec<Except
 }
 
 pub fn parse(text: &str, path: &Path, known_rule: impl Fn(&str) -> bool) -> Result<Vec<Exception>> {
-    let file: File = toml::from_str(text).map_err(|e| toml_error(path, text, &e, "see docs/exceptions.md for the fields of an exception"))?;
+    let file: File = toml::from_str(text).map_err(|e| {
+        toml_error(
+            path,
+            text,
+            &e,
+            "see docs/exceptions.md for the fields of an exception",
+        )
+    })?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
     for (i, e) in file.exception.into_iter().enumerate() {
@@ -145,7 +152,9 @@ mod tests {
     #[test]
     fn reason_is_required() {
         let text = "[[exception]]\nrule = \"EXO-021\"\nobjects = [\"a\"]\n";
-        let err = parse(text, Path::new("e.toml"), known).unwrap_err().to_string();
+        let err = parse(text, Path::new("e.toml"), known)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing field `reason`"), "{err}");
     }
 

@@ -9,14 +9,30 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const RULE_FIX: &str = "see docs/rule-authoring.md for the fields of rules, baselines and pack.toml";
+const RULE_FIX: &str =
+    "see docs/rule-authoring.md for the fields of rules, baselines and pack.toml";
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
-pub const WORKLOADS: &[&str] = &["identity", "disk", "acr", "gallery", "exchange", "powerplatform", "subscription"];
+pub const WORKLOADS: &[&str] = &[
+    "identity",
+    "disk",
+    "acr",
+    "gallery",
+    "exchange",
+    "powerplatform",
+    "subscription",
+];
 
 /// Item kinds whose readiness rules decide.
-pub const ITEM_KINDS: &[&str] = &["disk", "registry", "image-version", "mailbox", "environment", "mapped-user"];
+pub const ITEM_KINDS: &[&str] = &[
+    "disk",
+    "registry",
+    "image-version",
+    "mailbox",
+    "environment",
+    "mapped-user",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -232,7 +248,11 @@ impl Pack {
         let mut baselines = Vec::new();
         let mut errors = Vec::new();
         for f in files {
-            let name = f.origin.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = f
+                .origin
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             let in_baselines = f.origin.components().any(|c| c.as_os_str() == "baselines");
             let res: Result<()> = if name == "pack.toml" {
                 toml::from_str::<PackInfo>(&f.text)
@@ -268,7 +288,11 @@ impl Pack {
             },
             None => return Err(Error::Runtime("embedded pack has no pack.toml".into())),
         };
-        Ok(Pack { info, rules, baselines })
+        Ok(Pack {
+            info,
+            rules,
+            baselines,
+        })
     }
 
     /// Structural checks that need no data: unique ids, known workloads,
@@ -284,28 +308,56 @@ impl Pack {
         };
         for r in &self.rules {
             if let Some(prev) = seen.insert(&r.id, &r.origin) {
-                errs.push(err(r, format!("duplicate id (also in {prev})"), "give each rule a unique id"));
+                errs.push(err(
+                    r,
+                    format!("duplicate id (also in {prev})"),
+                    "give each rule a unique id",
+                ));
             }
             if !WORKLOADS.contains(&r.workload.as_str()) {
-                errs.push(err(r, format!("unknown workload {:?}", r.workload), &format!("use one of {}", WORKLOADS.join(", "))));
+                errs.push(err(
+                    r,
+                    format!("unknown workload {:?}", r.workload),
+                    &format!("use one of {}", WORKLOADS.join(", ")),
+                ));
             }
             for k in &r.applies_to {
                 if !ITEM_KINDS.contains(&k.as_str()) {
-                    errs.push(err(r, format!("unknown item kind {k:?} in applies_to"), &format!("use one of {}", ITEM_KINDS.join(", "))));
+                    errs.push(err(
+                        r,
+                        format!("unknown item kind {k:?} in applies_to"),
+                        &format!("use one of {}", ITEM_KINDS.join(", ")),
+                    ));
                 }
             }
             if r.remediation.trim().is_empty() {
-                errs.push(err(r, "remediation is empty".into(), "say what to change to pass"));
+                errs.push(err(
+                    r,
+                    "remediation is empty".into(),
+                    "say what to change to pass",
+                ));
             }
             if r.references.is_empty() {
-                errs.push(err(r, "no references".into(), "add at least one URL to the source of the check"));
+                errs.push(err(
+                    r,
+                    "no references".into(),
+                    "add at least one URL to the source of the check",
+                ));
             }
             if r.confidence == "U" && r.severity == Severity::Blocker {
-                errs.push(err(r, "an unconfirmed ([U]) rule cannot be a blocker".into(), "ship it as a warning with the open question in its description"));
+                errs.push(err(
+                    r,
+                    "an unconfirmed ([U]) rule cannot be a blocker".into(),
+                    "ship it as a warning with the open question in its description",
+                ));
             }
             for d in &r.depends_on {
                 if !self.rules.iter().any(|x| &x.id == d) {
-                    errs.push(err(r, format!("depends on unknown rule {d}"), "name an existing rule id"));
+                    errs.push(err(
+                        r,
+                        format!("depends on unknown rule {d}"),
+                        "name an existing rule id",
+                    ));
                 }
             }
         }
@@ -332,18 +384,26 @@ impl Pack {
         if baseline == "latest" {
             return Ok(self.rules.iter().collect());
         }
-        let b = self.baselines.iter().find(|b| b.name == baseline).ok_or_else(|| {
-            let names: Vec<&str> = self.baselines.iter().map(|b| b.name.as_str()).collect();
-            Error::input(
-                Location::default(),
-                format!("unknown baseline {baseline:?}"),
-                format!("use latest or one of: {}", names.join(", ")),
-            )
-        })?;
+        let b = self
+            .baselines
+            .iter()
+            .find(|b| b.name == baseline)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.baselines.iter().map(|b| b.name.as_str()).collect();
+                Error::input(
+                    Location::default(),
+                    format!("unknown baseline {baseline:?}"),
+                    format!("use latest or one of: {}", names.join(", ")),
+                )
+            })?;
         if b.obsolete {
             tracing::warn!("baseline {} is obsolete", b.name);
         }
-        Ok(self.rules.iter().filter(|r| b.rules.contains(&r.id)).collect())
+        Ok(self
+            .rules
+            .iter()
+            .filter(|r| b.rules.contains(&r.id))
+            .collect())
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -359,7 +419,11 @@ impl Pack {
         let t = text.to_lowercase();
         self.rules
             .iter()
-            .filter(|r| r.predicts.iter().any(|p| !p.is_empty() && t.contains(&p.to_lowercase())))
+            .filter(|r| {
+                r.predicts
+                    .iter()
+                    .any(|p| !p.is_empty() && t.contains(&p.to_lowercase()))
+            })
             .collect()
     }
 }

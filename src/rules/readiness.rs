@@ -70,7 +70,9 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
     let mut by_object: HashMap<&str, Vec<&Finding>> = HashMap::new();
     let mut by_kind: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in findings {
-        let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
+        let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else {
+            continue;
+        };
         match rule.scope {
             Scope::Item => by_object.entry(f.object_id.as_str()).or_default().push(f),
             Scope::All => match f.evidence.get("item_kind") {
@@ -101,7 +103,9 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
             // about an org-level object its kind depends on), pass included.
             let mut assessed = false;
             for f in own.chain(org) {
-                let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else { continue };
+                let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else {
+                    continue;
+                };
                 if !rule.applies_to.iter().any(|k| k == &item.kind) {
                     continue;
                 }

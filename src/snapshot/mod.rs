@@ -71,7 +71,10 @@ impl Manifest {
 /// Per table and side: the worst status among the collections that were
 /// collected for it, so `arm/disks` and `resource-graph/resources` can stand in
 /// for each other; `not-collected` when none was.
-pub fn table_statuses(inv: &Inventory, outcomes: &[CollectionOutcome]) -> BTreeMap<String, TableStatus> {
+pub fn table_statuses(
+    inv: &Inventory,
+    outcomes: &[CollectionOutcome],
+) -> BTreeMap<String, TableStatus> {
     let counts: BTreeMap<&str, usize> = inv.counts().into_iter().collect();
     let mut out = BTreeMap::new();
     for name in Inventory::table_names() {
@@ -147,7 +150,8 @@ pub fn write(
         content_hash: hex::encode(hasher.finalize()),
     };
     let mpath = dir.join(MANIFEST);
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Runtime(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&manifest).map_err(|e| Error::Runtime(e.to_string()))?;
     std::fs::write(&mpath, text).map_err(|e| runtime_io(&mpath, e))?;
     let cpath = dir.join(CONFIG);
     let ctext = toml::to_string_pretty(config).map_err(|e| Error::Runtime(e.to_string()))?;
@@ -184,7 +188,10 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
             "pass the directory written by `xtenant collect --out`",
         ));
     }
-    let version = v.get("schema_version").and_then(|f| f.as_u64()).unwrap_or(0);
+    let version = v
+        .get("schema_version")
+        .and_then(|f| f.as_u64())
+        .unwrap_or(0);
     if version != SCHEMA_VERSION as u64 {
         return Err(Error::input(
             Location::file(&mpath),

@@ -27,7 +27,10 @@ const REQUIREMENTS: &[Requirement] = &[Requirement {
     workload: "disk",
     tenant: "source",
     objects: Objects::Disks,
-    actions: &["Microsoft.Compute/disks/read", "Microsoft.Compute/disks/beginGetAccess/action"],
+    actions: &[
+        "Microsoft.Compute/disks/read",
+        "Microsoft.Compute/disks/beginGetAccess/action",
+    ],
 }];
 
 pub fn compute(inv: &Inventory, identities: &[MigrationIdentity]) -> Vec<PermissionCheck> {

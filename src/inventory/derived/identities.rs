@@ -26,6 +26,7 @@ pub fn compute(inv: &Inventory, cfg: &Config) -> Vec<MigrationIdentity> {
                 IdentityKind::User => {
                     let upn = id.upn.clone().unwrap_or_default().to_lowercase();
                     row.identity = upn.clone();
+                    row.display_name = upn.clone();
                     let user = inv.users.iter().find(|u| {
                         u.tenant == tenant
                             && if is_home {
@@ -34,7 +35,10 @@ pub fn compute(inv: &Inventory, cfg: &Config) -> Vec<MigrationIdentity> {
                                 // The guest stands for the home account: by the
                                 // address behind its #EXT# UPN, its mail, or its UPN.
                                 u.home_identity_lc.as_deref() == Some(upn.as_str())
-                                    || (u.user_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("guest"))
+                                    || (u
+                                        .user_type
+                                        .as_deref()
+                                        .is_some_and(|t| t.eq_ignore_ascii_case("guest"))
                                         && u.mail_lc.as_deref() == Some(upn.as_str()))
                             }
                     });
@@ -50,6 +54,7 @@ pub fn compute(inv: &Inventory, cfg: &Config) -> Vec<MigrationIdentity> {
                 IdentityKind::App => {
                     let app_id = id.app_id.clone().unwrap_or_default().to_lowercase();
                     row.identity = app_id.clone();
+                    row.display_name = app_name(inv, &app_id).unwrap_or_else(|| app_id.clone());
                     if let Some(sp) = inv
                         .service_principals
                         .iter()
@@ -67,4 +72,18 @@ pub fn compute(inv: &Inventory, cfg: &Config) -> Vec<MigrationIdentity> {
         }
     }
     out
+}
+
+/// The app's display name from its registration or any service principal.
+fn app_name(inv: &Inventory, app_id: &str) -> Option<String> {
+    inv.applications
+        .iter()
+        .filter(|a| a.app_id.eq_ignore_ascii_case(app_id))
+        .find_map(|a| a.display_name.clone())
+        .or_else(|| {
+            inv.service_principals
+                .iter()
+                .filter(|s| s.app_id.eq_ignore_ascii_case(app_id))
+                .find_map(|s| s.display_name.clone())
+        })
 }

@@ -38,9 +38,16 @@ pub fn compute(inv: &Inventory) -> Vec<Item> {
         push("powerplatform", "environment", &e.id, &name);
     }
     for m in &inv.user_mapping {
-        push("powerplatform", "mapped-user", &mapped_user_id(m), &m.source_lc);
+        push(
+            "powerplatform",
+            "mapped-user",
+            &mapped_user_id(m),
+            &m.source_lc,
+        );
     }
-    out.sort_by(|a, b| (&a.workload, &a.kind, &a.name, &a.id).cmp(&(&b.workload, &b.kind, &b.name, &b.id)));
+    out.sort_by(|a, b| {
+        (&a.workload, &a.kind, &a.name, &a.id).cmp(&(&b.workload, &b.kind, &b.name, &b.id))
+    });
     out
 }
 

@@ -5,7 +5,11 @@ use crate::inventory::{Inventory, MailUser};
 use std::collections::HashMap;
 
 pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
-    let targets: Vec<&MailUser> = inv.mail_users.iter().filter(|m| m.tenant == "target").collect();
+    let targets: Vec<&MailUser> = inv
+        .mail_users
+        .iter()
+        .filter(|m| m.tenant == "target")
+        .collect();
     let mut by_guid: HashMap<&str, usize> = HashMap::new();
     let mut by_external: HashMap<&str, usize> = HashMap::new();
     let mut by_local: HashMap<String, usize> = HashMap::new();
@@ -32,7 +36,10 @@ pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
                 }
             }
             ("source", "mailbox", "smtp") => {
-                source_smtp.entry(p.owner_id.as_str()).or_default().push(p.value_lc.as_str());
+                source_smtp
+                    .entry(p.owner_id.as_str())
+                    .or_default()
+                    .push(p.value_lc.as_str());
             }
             _ => {}
         }

@@ -5,9 +5,9 @@
 //! the list of migratable items. They are computed at assess time from the
 //! snapshot and the config, and registered beside the base tables.
 
+pub mod access;
 pub mod identities;
 pub mod items;
-pub mod access;
 pub mod mailbox_pairs;
 pub mod permissions;
 
@@ -58,6 +58,9 @@ tables! {
         is_home: bool,
         /// UPN (lower-case) or app id as configured.
         identity: String,
+        /// What people call it: the UPN, or the app's display name from
+        /// either tenant.
+        display_name: String,
         found: bool,
         object_id: Option<String>,
         object_name: Option<String>,
@@ -137,7 +140,12 @@ pub struct Derived {
     pub items: Vec<Item>,
 }
 
-pub fn compute(inv: &Inventory, cfg: &Config, run_date: &str, run_time: &str) -> PolarsResult<Derived> {
+pub fn compute(
+    inv: &Inventory,
+    cfg: &Config,
+    run_date: &str,
+    run_time: &str,
+) -> PolarsResult<Derived> {
     let pairs = mailbox_pairs::compute(inv);
     let ids = identities::compute(inv, cfg);
     let checks = access::compute(inv, &ids);
@@ -149,7 +157,11 @@ pub fn compute(inv: &Inventory, cfg: &Config, run_date: &str, run_time: &str) ->
         target_tenant_id: tenant_id(inv, cfg, "target"),
         source_name: cfg.source.name.clone(),
         target_name: cfg.target.name.clone(),
-        target_region: cfg.disk.target_region.as_deref().map(crate::normalize::canonical_region),
+        target_region: cfg
+            .disk
+            .target_region
+            .as_deref()
+            .map(crate::normalize::canonical_region),
         scope_group_lc: cfg.exchange.scope_group.as_ref().map(|s| s.to_lowercase()),
         user_mapping_configured: cfg.powerplatform.user_mapping.is_some(),
     };
@@ -167,11 +179,20 @@ pub fn compute(inv: &Inventory, cfg: &Config, run_date: &str, run_time: &str) ->
 
 /// The config's tenant id, else the one collected from Graph.
 fn tenant_id(inv: &Inventory, cfg: &Config, side: &str) -> Option<String> {
-    let c = if side == "source" { &cfg.source } else { &cfg.target };
+    let c = if side == "source" {
+        &cfg.source
+    } else {
+        &cfg.target
+    };
     c.tenant_id
         .as_deref()
         .and_then(crate::normalize::canonical_guid)
-        .or_else(|| inv.tenants.iter().find(|t| t.tenant == side).map(|t| t.tenant_id.clone()))
+        .or_else(|| {
+            inv.tenants
+                .iter()
+                .find(|t| t.tenant == side)
+                .map(|t| t.tenant_id.clone())
+        })
 }
 
 /// Which base tables each derived table reads: a derived table is only as
