@@ -129,7 +129,7 @@ pub trait Table: Sized {
 
 /// Declares record structs and their table definitions.
 ///
-/// ```ignore
+/// ```text
 /// tables! {
 ///     /// Doc of the table.
 ///     Disk => "disks", source: "ARM ...disks" {
