@@ -6,9 +6,11 @@ mod common;
 use std::collections::BTreeMap;
 use xtenant::rules::readiness::{ItemResult, Readiness};
 
-/// (readiness, blockers, review) expected for an item, by kind and name.
-fn expected(
-) -> BTreeMap<(&'static str, &'static str), (Readiness, Vec<&'static str>, Vec<&'static str>)> {
+/// (readiness, blockers, review) expected for an item.
+type Want = (Readiness, Vec<&'static str>, Vec<&'static str>);
+
+/// Expectations by (kind, name).
+fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
     use Readiness::*;
     let mut m = BTreeMap::new();
     let mut e = |kind, name, r, b: &[&'static str], v: &[&'static str]| {
@@ -174,7 +176,7 @@ fn expected(
     m
 }
 
-fn default_for(item: &ItemResult) -> (Readiness, Vec<&'static str>, Vec<&'static str>) {
+fn default_for(item: &ItemResult) -> Want {
     match item.kind.as_str() {
         "mailbox" => (Readiness::Blocked, vec!["EXO-009"], vec![]),
         _ => (Readiness::Ready, vec![], vec![]),
@@ -187,7 +189,7 @@ fn every_item_has_the_planted_readiness_and_rules() {
     let r = common::assess_case("demo", dir.path());
     let want = expected();
     let mut problems = Vec::new();
-    for (key, _) in &want {
+    for key in want.keys() {
         if !r
             .items
             .iter()

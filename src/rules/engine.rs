@@ -160,7 +160,7 @@ pub fn check_rule(rule: &Rule, catalog: &Catalog) -> std::result::Result<(), Str
         .collect()
         .map_err(|e| format!("query does not run: {e}"))?;
     for c in CONTRACT {
-        match df.schema().get(*c) {
+        match df.schema().get(c) {
             None => {
                 return Err(format!(
                     "output lacks the contract column {c:?} (needs {})",
