@@ -185,7 +185,8 @@ fn demo(a: &DemoArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-fn all_defs() -> Vec<TableDef> {
+/// Every table a rule can read, base and derived.
+pub fn all_defs() -> Vec<TableDef> {
     let mut defs = Inventory::table_defs();
     defs.extend(derived::table_defs());
     defs
