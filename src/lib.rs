@@ -10,6 +10,7 @@ pub mod error;
 pub mod inventory;
 pub mod normalize;
 pub mod raw;
+pub mod sim;
 pub mod userfiles;
 
 pub use error::{Error, Result};
