@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod normalize;
 pub mod raw;
 pub mod rules;
+pub mod sim;
 pub mod snapshot;
 pub mod userfiles;
 

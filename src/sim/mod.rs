@@ -1,0 +1,3 @@
+//! The tenant simulator side of xtenant: synthetic exports for tests and benchmarks.
+
+pub mod generate;
