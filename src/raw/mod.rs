@@ -341,3 +341,28 @@ fn shape_error(page: &Page, want: &str) -> Error {
         "save the response body exactly as the API returned it (see docs/raw-export.md)",
     )
 }
+
+/// Raw exports built from fixture files, for the parsers' tests.
+#[cfg(test)]
+pub mod testing {
+    use super::RawExport;
+    use std::path::Path;
+
+    /// A raw export in a temporary directory whose source tenant holds the
+    /// files of `fixtures` at the given paths (`(fixture, path under source/)`).
+    pub fn export(fixtures: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, RawExport) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(super::MARKER_FILE),
+            r#"{"format":"xtenant-raw-export","version":1}"#,
+        )
+        .expect("marker");
+        for (fixture, dest) in files {
+            let to = dir.path().join("source").join(dest);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(Path::new(fixtures).join(fixture), &to).expect("copy fixture");
+        }
+        let raw = RawExport::open(dir.path()).expect("open export");
+        (dir, raw)
+    }
+}

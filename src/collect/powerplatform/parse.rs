@@ -74,25 +74,12 @@ fn required(item: &RawItem, field: &str) -> Result<String> {
 mod tests {
     use super::*;
     use crate::collect::Status;
-    use std::path::Path;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/wire/powerplatform");
 
     /// A raw export whose source tenant holds fixtures at the given paths.
     fn export(files: &[(&str, &str)]) -> (tempfile::TempDir, RawExport) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("xtenant-raw.json"),
-            r#"{"format":"xtenant-raw-export","version":1}"#,
-        )
-        .unwrap();
-        for (fixture, dest) in files {
-            let to = dir.path().join("source").join(dest);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(Path::new(FIXTURES).join(fixture), &to).unwrap();
-        }
-        let raw = RawExport::open(dir.path()).unwrap();
-        (dir, raw)
+        crate::raw::testing::export(FIXTURES, files)
     }
 
     fn s(v: &str) -> Option<String> {
