@@ -269,6 +269,15 @@ impl<'s> Coll<'s> {
         self.sink.json(&path, body)
     }
 
+    /// A per-parent ARM collection with no parents was still collected: it
+    /// gets one empty page, so "nothing there" differs from "not looked".
+    fn ensure_page(&mut self) -> Result<()> {
+        if self.pages == 0 {
+            self.write(&json!({ "value": [] }))?;
+        }
+        Ok(())
+    }
+
     fn chain(&mut self, style: Style, size: usize) -> Pager<'_, 's> {
         Pager {
             coll: self,
@@ -764,6 +773,7 @@ struct Tenant {
     /// Resource groups before the first disk's (the target's landing group).
     rg_offset: usize,
     rgs: usize,
+    rg_list: Vec<Rg>,
     disks: usize,
     vms: usize,
     snapshots: usize,
@@ -887,6 +897,7 @@ impl Person {
 }
 
 /// A resource group.
+#[derive(Clone)]
 struct Rg {
     name: String,
     sub: usize,
@@ -1141,39 +1152,9 @@ impl World {
 
     // -- resources -----------------------------------------------------------
 
+    /// Resource group `r_index` (precomputed: nearly every resource needs one).
     fn rg(&self, t: &Tenant, r_index: usize) -> Rg {
-        let sub = r_index % t.subs.len();
-        if r_index < t.rg_offset {
-            return Rg {
-                name: LANDING_RESOURCE_GROUP.to_string(),
-                sub,
-                region: t.home,
-                workload: "landing",
-            };
-        }
-        let mut r = self.rng(t.side, stream::RG, r_index);
-        let workload = *pick(&mut r, &WORKLOADS);
-        let env = *weighted(&mut r, &[("prod", 5), ("test", 2), ("dev", 2), ("qa", 1)]);
-        let region = if chance(&mut r, 0.6) {
-            t.home
-        } else {
-            r.random_range(0..REGIONS.len())
-        };
-        let name = if chance(&mut r, 0.15) {
-            format!(
-                "RG-{}-{}-{r_index:04}",
-                capitalise(workload),
-                capitalise(env)
-            )
-        } else {
-            format!("rg-{workload}-{env}-{r_index:04}")
-        };
-        Rg {
-            name,
-            sub,
-            region,
-            workload,
-        }
+        t.rg_list[r_index].clone()
     }
 
     fn rg_id(&self, t: &Tenant, rg: &Rg) -> String {
@@ -1225,6 +1206,41 @@ impl World {
     }
 }
 
+fn make_rg(seed: u64, t: &Tenant, r_index: usize) -> Rg {
+    let sub = r_index % t.subs.len();
+    if r_index < t.rg_offset {
+        return Rg {
+            name: LANDING_RESOURCE_GROUP.to_string(),
+            sub,
+            region: t.home,
+            workload: "landing",
+        };
+    }
+    let mut r = object_rng(seed, t.side, stream::RG, r_index);
+    let workload = *pick(&mut r, &WORKLOADS);
+    let env = *weighted(&mut r, &[("prod", 5), ("test", 2), ("dev", 2), ("qa", 1)]);
+    let region = if chance(&mut r, 0.6) {
+        t.home
+    } else {
+        r.random_range(0..REGIONS.len())
+    };
+    let name = if chance(&mut r, 0.15) {
+        format!(
+            "RG-{}-{}-{r_index:04}",
+            capitalise(workload),
+            capitalise(env)
+        )
+    } else {
+        format!("rg-{workload}-{env}-{r_index:04}")
+    };
+    Rg {
+        name,
+        sub,
+        region,
+        workload,
+    }
+}
+
 impl Tenant {
     fn new(
         seed: u64,
@@ -1242,7 +1258,7 @@ impl Tenant {
         let source = side == Side::Source;
         let persons = MAILBOXES_PER_UNIT * n;
         let rg_offset = usize::from(!source);
-        Tenant {
+        let mut t = Tenant {
             side,
             id: guid(&mut object_rng(seed, side, stream::TENANT, 0)),
             key,
@@ -1255,6 +1271,7 @@ impl Tenant {
                 .collect(),
             rg_offset,
             rgs: rg_offset + disks.div_ceil(25),
+            rg_list: Vec::new(),
             disks,
             vms: 2 * (disks / 5) + (disks % 5).min(2),
             snapshots: if source { 2 * n } else { 0 },
@@ -1272,7 +1289,9 @@ impl Tenant {
             envs: if source { (3 * n).min(300) } else { n.min(50) },
             custom_roles: CUSTOM_ROLES.len() + n / 10,
             role_assignments: ROLE_ASSIGNMENTS_PER_UNIT * n,
-        }
+        };
+        t.rg_list = (0..t.rgs).map(|r| make_rg(seed, &t, r)).collect();
+        t
     }
 
     fn sub_id(&self, s: usize) -> String {
@@ -3100,13 +3119,7 @@ impl World {
                 reps.all(Style::arm(&url), ARM_PAGE, self.replications(t, k, &reg))?;
             }
         }
-        if reps.pages == 0 {
-            reps.all(
-                Style::arm("/replications?api-version=2023-07-01"),
-                ARM_PAGE,
-                [],
-            )?;
-        }
+        reps.ensure_page()?;
         Ok(vec![
             (kind!(side, "registries"), regs.items),
             (kind!(side, "registry replications"), reps.items),
@@ -3375,12 +3388,8 @@ impl World {
                 image_items,
             )?;
         }
-        if images.pages == 0 {
-            images.all(Style::arm("/images?api-version=2023-07-03"), ARM_PAGE, [])?;
-        }
-        if versions.pages == 0 {
-            versions.all(Style::arm("/versions?api-version=2023-07-03"), ARM_PAGE, [])?;
-        }
+        images.ensure_page()?;
+        versions.ensure_page()?;
         Ok(vec![
             (kind!(side, "galleries"), galleries.items),
             (kind!(side, "gallery images"), images.items),
