@@ -1496,10 +1496,15 @@ impl World {
         let upn = p.tgt_upn(self);
         // Licensing a target user before the move provisions a mailbox
         // (EXO-028): only a few are, by mistake.
+        // Everyone is mapped for Power Platform, whose destination users need
+        // a licence (PP-014) that is not an Exchange one: Power BI Pro stands
+        // in; about 3% were forgotten.
         let licences: Vec<Value> = if p.tgt_licensed {
             vec![license(SKU_E3)]
         } else if p.t2t_licence_tgt {
-            vec![license(SKU_T2T)]
+            vec![license(SKU_T2T), license(SKU_PBI_PRO)]
+        } else if p.index % 33 != 0 {
+            vec![license(SKU_PBI_PRO)]
         } else {
             Vec::new()
         };
@@ -4481,7 +4486,8 @@ impl World {
                 name: Some(self.tgt.org.into()),
             },
             disk: DiskConfig {
-                target_region: Some(REGIONS[self.tgt.home].0.into()),
+                // Disks are copied in their own region, mostly the source's home.
+                target_region: Some(REGIONS[self.src.home].0.into()),
                 target_subscription_id: Some(self.tgt.subs[0].clone()),
                 target_resource_group: Some(LANDING_RESOURCE_GROUP.into()),
             },
