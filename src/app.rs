@@ -83,10 +83,14 @@ fn print_collect_summary(m: &crate::snapshot::Manifest, inv: &Inventory, out: &P
     if !gaps.is_empty() {
         println!("not complete:");
         for g in gaps {
+            // The manifest keeps the whole error; the terminal gets a line.
             let err = g
                 .error
                 .as_deref()
-                .map(|e| format!(": {e}"))
+                .map(|e| match e.char_indices().nth(150) {
+                    Some((i, _)) => format!(": {}… (see manifest.json)", &e[..i]),
+                    None => format!(": {e}"),
+                })
                 .unwrap_or_default();
             println!(
                 "  {:<7} {:<40} {}{err}",
@@ -117,6 +121,7 @@ fn assess_cmd(a: &AssessArgs) -> Result<i32> {
         config: a.config.clone(),
         baseline: a.baseline.clone(),
         fail_on: fail_on(a.fail_on),
+        include_passing: a.include_passing,
     };
     let results = assess::run(&opts)?;
     print_assess_summary(&results, &a.out);
@@ -191,6 +196,7 @@ fn demo(a: &DemoArgs) -> Result<i32> {
         config: None,
         baseline: "latest".into(),
         fail_on: Severity::Blocker,
+        include_passing: false,
     })?;
     println!();
     print_assess_summary(&results, &results_dir);

@@ -93,6 +93,10 @@ pub struct AssessArgs {
     /// Lowest severity whose failures make the exit code 1.
     #[arg(long, value_enum, default_value = "blocker")]
     pub fail_on: FailOn,
+    /// Also write every passing finding to results.json and findings.csv
+    /// (by default they are counted, not listed).
+    #[arg(long)]
+    pub include_passing: bool,
 }
 
 #[derive(Debug, Args)]

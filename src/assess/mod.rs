@@ -30,6 +30,9 @@ pub struct Options {
     pub config: Option<PathBuf>,
     pub baseline: String,
     pub fail_on: Severity,
+    /// Keep passing findings of item-level rules whole in `findings` (they
+    /// are otherwise counted, and the items they concern marked assessed).
+    pub include_passing: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -64,7 +67,8 @@ pub struct RunInfo {
 pub struct Summary {
     /// workload → readiness → count.
     pub readiness: BTreeMap<String, BTreeMap<String, usize>>,
-    /// status → count, over all findings (excepted included).
+    /// status → count, over all findings (excepted included; passing rows
+    /// counted even when `findings` leaves them out).
     pub findings: BTreeMap<String, usize>,
     pub excepted: usize,
     /// Rules that could not run, with why.
@@ -157,7 +161,8 @@ pub fn run(opts: &Options) -> Result<Results> {
     let results = evaluate(
         &pack,
         &selected,
-        &snap.inventory,
+        &snap.inventory(derived::TYPED_INPUTS)?,
+        &snap.frames,
         &snap.manifest,
         &config,
         &exceptions,
@@ -174,6 +179,7 @@ fn evaluate(
     pack: &Pack,
     rules: &[&Rule],
     inv: &Inventory,
+    frames: &BTreeMap<String, polars::prelude::DataFrame>,
     manifest: &Manifest,
     config: &Config,
     exceptions: &[Exception],
@@ -182,10 +188,10 @@ fn evaluate(
     opts: &Options,
 ) -> Result<Results> {
     let mut catalog = Catalog::default();
-    for (name, df) in inv.frames()? {
+    for (name, df) in frames {
         catalog.add(
             name,
-            df,
+            df.clone(),
             manifest.table_status(name, Side::Source),
             manifest.table_status(name, Side::Target),
         );
@@ -203,8 +209,9 @@ fn evaluate(
         catalog.add(name, df, s, t);
     }
 
-    let outcomes = engine::run_all(rules, &catalog, &config.params);
+    let outcomes = engine::run_all(rules, &catalog, &config.params, opts.include_passing);
     let mut findings = Vec::new();
+    let mut passed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut rule_errors = Vec::new();
     for (rule, outcome) in rules.iter().zip(outcomes) {
         let mk =
@@ -223,7 +230,10 @@ fn evaluate(
                 }
             };
         match outcome {
-            RuleOutcome::Findings(rows) => {
+            RuleOutcome::Findings {
+                findings: rows,
+                passed: ids,
+            } => {
                 for r in rows {
                     findings.push(mk(
                         r.object_id,
@@ -232,6 +242,9 @@ fn evaluate(
                         r.reason,
                         r.evidence,
                     ));
+                }
+                if !ids.is_empty() {
+                    passed.insert(rule.id.clone(), ids);
                 }
             }
             RuleOutcome::Error(e) => {
@@ -251,8 +264,12 @@ fn evaluate(
     }
     apply_dependencies(rules, &mut findings);
     let exception_report = apply_exceptions(exceptions, &mut findings, run_date);
-    let items = readiness::decide(&d.items, rules, &findings);
-    let summary = summarize(rules, &items, &findings, rule_errors, opts.fail_on);
+    let items = readiness::decide(&d.items, rules, &findings, &passed);
+    let mut summary = summarize(rules, &items, &findings, rule_errors, opts.fail_on);
+    let n_passed: usize = passed.values().map(Vec::len).sum();
+    if n_passed > 0 {
+        *summary.findings.entry("pass".into()).or_default() += n_passed;
+    }
     Ok(Results {
         format: RESULTS_FORMAT.into(),
         version: RESULTS_VERSION,

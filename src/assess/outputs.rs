@@ -39,9 +39,12 @@ pub fn csv_safe(s: &str) -> String {
 
 pub fn write_all(dir: &Path, results: &Results) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let json = serde_json::to_string_pretty(results).map_err(|e| Error::Runtime(e.to_string()))?;
     let p = dir.join("results.json");
-    std::fs::write(&p, json).map_err(|e| io(&p, e))?;
+    let file = std::fs::File::create(&p).map_err(|e| io(&p, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, results)
+        .map_err(|e| Error::Runtime(format!("{}: {e}", p.display())))?;
+    std::io::Write::flush(&mut w).map_err(|e| io(&p, e))?;
     write_findings(&dir.join("findings.csv"), results)?;
     write_items(&dir.join("items.csv"), results)?;
     Ok(())

@@ -106,16 +106,41 @@ pub fn all_collections() -> Vec<CollectionSpec> {
     v
 }
 
-/// Parses a whole raw export (both tenants) into an inventory.
+type FamilyParser = fn(&RawExport, Side, &mut Inventory) -> Result<Vec<CollectionOutcome>>;
+
+/// Every family's parser, in the order their rows and outcomes are merged.
+const FAMILIES: [FamilyParser; 5] = [
+    graph::parse::parse,
+    arm::parse::parse,
+    exchange::parse::parse,
+    acr::parse::parse,
+    powerplatform::parse::parse,
+];
+
+/// Parses a whole raw export (both tenants) into an inventory. Each family
+/// of each tenant is parsed on its own (in parallel) into its own inventory;
+/// the parts are merged in a fixed order, so the result does not depend on
+/// scheduling, and the first error in that order is the one reported.
 pub fn parse_export(raw: &RawExport) -> Result<(Inventory, Vec<CollectionOutcome>)> {
+    use rayon::prelude::*;
+    let jobs: Vec<(Side, FamilyParser)> = Side::BOTH
+        .iter()
+        .flat_map(|s| FAMILIES.iter().map(move |f| (*s, *f)))
+        .collect();
+    let parts: Vec<Result<(Inventory, Vec<CollectionOutcome>)>> = jobs
+        .par_iter()
+        .map(|(side, parse)| {
+            let mut inv = Inventory::default();
+            let outcomes = parse(raw, *side, &mut inv)?;
+            Ok((inv, outcomes))
+        })
+        .collect();
     let mut inv = Inventory::default();
     let mut outcomes = Vec::new();
-    for side in Side::BOTH {
-        outcomes.extend(graph::parse::parse(raw, side, &mut inv)?);
-        outcomes.extend(arm::parse::parse(raw, side, &mut inv)?);
-        outcomes.extend(exchange::parse::parse(raw, side, &mut inv)?);
-        outcomes.extend(acr::parse::parse(raw, side, &mut inv)?);
-        outcomes.extend(powerplatform::parse::parse(raw, side, &mut inv)?);
+    for part in parts {
+        let (i, o) = part?;
+        inv.extend(i);
+        outcomes.extend(o);
     }
     Ok((inv, outcomes))
 }

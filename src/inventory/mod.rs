@@ -37,6 +37,17 @@ macro_rules! inventory {
                 Ok(inv)
             }
 
+            /// One table as a frame, built on demand so a writer can hold
+            /// one table's columns at a time.
+            pub fn frame_of(&self, name: &str) -> PolarsResult<Option<DataFrame>> {
+                $(
+                    if name == <$ty as Table>::NAME {
+                        return <$ty as Table>::to_frame(&self.$field).map(Some);
+                    }
+                )*
+                Ok(None)
+            }
+
             pub fn counts(&self) -> Vec<(&'static str, usize)> {
                 vec![$((<$ty as Table>::NAME, self.$field.len())),*]
             }

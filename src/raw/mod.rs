@@ -194,7 +194,31 @@ impl RawExport {
 
     /// The JSON pages of a collection in file-name order: `{collection}/*.json`
     /// (sidecars and `_status.json` excluded), or a single `{collection}.json`.
+    /// Holds every page in memory: large collections use [`Self::for_each_page`].
     pub fn pages(&self, side: Side, collection: &str) -> Result<Vec<Page>> {
+        self.page_paths(side, collection)?
+            .iter()
+            .map(|p| read_page(p))
+            .collect()
+    }
+
+    /// Calls `f` on each page in turn, holding one page at a time: a tenant's
+    /// 200,000 mailboxes are 200 pages, and their JSON trees would not fit
+    /// in memory together with the records made from them.
+    pub fn for_each_page(
+        &self,
+        side: Side,
+        collection: &str,
+        mut f: impl FnMut(&Page) -> Result<()>,
+    ) -> Result<()> {
+        for p in self.page_paths(side, collection)? {
+            f(&read_page(&p)?)?;
+        }
+        Ok(())
+    }
+
+    /// The page files of a collection, in file-name order.
+    pub fn page_paths(&self, side: Side, collection: &str) -> Result<Vec<PathBuf>> {
         let base = self.side_dir(side).join(collection);
         let mut files = Vec::new();
         if base.is_dir() {
@@ -217,7 +241,7 @@ impl RawExport {
         } else if with_ext(&base, "json").is_file() {
             files.push(with_ext(&base, "json"));
         }
-        files.into_iter().map(|p| read_page(&p)).collect()
+        Ok(files)
     }
 
     /// The CSV file of a collection (`exchange/Get-Mailbox.csv`), if any.

@@ -64,7 +64,14 @@ pub struct ItemResult {
     pub excepted: Vec<String>,
 }
 
-pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<ItemResult> {
+/// `passed` holds, per rule, the objects that passed it when their findings
+/// were not kept whole: they count as assessed.
+pub fn decide(
+    items: &[Item],
+    rules: &[&Rule],
+    findings: &[Finding],
+    passed: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<ItemResult> {
     let rule_by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), *r)).collect();
     // Findings of item-scoped rules by object id; of org-level rules by kind.
     let mut by_object: HashMap<&str, Vec<&Finding>> = HashMap::new();
@@ -91,6 +98,18 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
             },
         }
     }
+    let mut passed_by_kind: HashMap<&str, std::collections::HashSet<&str>> = HashMap::new();
+    for (rule_id, ids) in passed {
+        let Some(rule) = rule_by_id.get(rule_id.as_str()) else {
+            continue;
+        };
+        for k in &rule.applies_to {
+            passed_by_kind
+                .entry(k.as_str())
+                .or_default()
+                .extend(ids.iter().map(String::as_str));
+        }
+    }
     items
         .iter()
         .map(|item| {
@@ -101,7 +120,9 @@ pub fn decide(items: &[Item], rules: &[&Rule], findings: &[Finding]) -> Vec<Item
             let org = by_kind.get(item.kind.as_str()).into_iter().flatten();
             // Assessed means some rule said something about this item (or
             // about an org-level object its kind depends on), pass included.
-            let mut assessed = false;
+            let mut assessed = passed_by_kind
+                .get(item.kind.as_str())
+                .is_some_and(|s| s.contains(item.id.as_str()));
             for f in own.chain(org) {
                 let Some(rule) = rule_by_id.get(f.rule_id.as_str()) else {
                     continue;

@@ -55,7 +55,7 @@ pub struct Manifest {
     pub origin: String,
     pub collections: Vec<CollectionOutcome>,
     pub tables: BTreeMap<String, TableStatus>,
-    /// SHA-256 over the table files, in name order.
+    /// SHA-256 over each table's name and the SHA-256 of its file, in name order.
     pub content_hash: String,
 }
 
@@ -111,18 +111,31 @@ pub fn write(
 ) -> Result<Manifest> {
     let tables_dir = dir.join("tables");
     std::fs::create_dir_all(&tables_dir).map_err(|e| runtime_io(&tables_dir, e))?;
+    // One table at a time per thread: its frame exists only while written.
+    use rayon::prelude::*;
+    let mut names = Inventory::table_names();
+    names.sort_unstable();
+    let digests: Vec<Result<[u8; 32]>> = names
+        .par_iter()
+        .map(|name| {
+            let mut df = inv.frame_of(name)?.unwrap_or_default();
+            let path = tables_dir.join(format!("{name}.parquet"));
+            let file = std::fs::File::create(&path).map_err(|e| runtime_io(&path, e))?;
+            let mut w = HashingWriter {
+                inner: std::io::BufWriter::new(file),
+                hash: Sha256::new(),
+            };
+            ParquetWriter::new(&mut w)
+                .with_statistics(StatisticsOptions::empty())
+                .finish(&mut df)?;
+            std::io::Write::flush(&mut w.inner).map_err(|e| runtime_io(&path, e))?;
+            Ok(w.hash.finalize().into())
+        })
+        .collect();
     let mut hasher = Sha256::new();
-    let mut frames = inv.frames()?;
-    frames.sort_by_key(|(n, _)| *n);
-    for (name, mut df) in frames {
-        let path = tables_dir.join(format!("{name}.parquet"));
-        let file = std::fs::File::create(&path).map_err(|e| runtime_io(&path, e))?;
-        ParquetWriter::new(file)
-            .with_statistics(StatisticsOptions::empty())
-            .finish(&mut df)?;
-        let bytes = std::fs::read(&path).map_err(|e| runtime_io(&path, e))?;
+    for (name, digest) in names.iter().zip(digests) {
         hasher.update(name.as_bytes());
-        hasher.update(&bytes);
+        hasher.update(digest?);
     }
     let tables = table_statuses(inv, &outcomes);
     let tenant = |side: Side, cfg: &crate::config::TenantConfig| {
@@ -159,12 +172,35 @@ pub fn write(
     Ok(manifest)
 }
 
-/// A loaded snapshot.
+/// A loaded snapshot: every table as a frame, as stored.
 pub struct Snapshot {
     pub dir: PathBuf,
     pub manifest: Manifest,
     pub config: Config,
-    pub inventory: Inventory,
+    pub frames: BTreeMap<String, DataFrame>,
+}
+
+impl Snapshot {
+    /// Typed records of the named tables only (the others stay empty): the
+    /// derived tables need a few, and typed rows cost far more memory than
+    /// columns.
+    pub fn inventory(&self, tables: &[&str]) -> Result<Inventory> {
+        Inventory::from_frames(|name| {
+            Ok(tables
+                .contains(&name)
+                .then(|| self.frames.get(name).cloned())
+                .flatten())
+        })
+        .map_err(|e| damaged(&self.dir, e))
+    }
+}
+
+fn damaged(dir: &Path, e: PolarsError) -> Error {
+    Error::input(
+        Location::file(dir.join("tables")),
+        format!("snapshot tables cannot be read: {e}"),
+        "collect again; the snapshot is damaged or was edited",
+    )
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
@@ -221,27 +257,71 @@ pub fn read(dir: &Path) -> Result<Snapshot> {
         Config::default()
     };
     let tables_dir = dir.join("tables");
-    let inventory = Inventory::from_frames(|name| {
-        let path = tables_dir.join(format!("{name}.parquet"));
-        if !path.is_file() {
-            return Ok(None);
-        }
-        let file = std::fs::File::open(&path)?;
-        ParquetReader::new(file).finish().map(Some)
-    })
-    .map_err(|e| {
-        Error::input(
-            Location::file(&tables_dir),
-            format!("snapshot tables cannot be read: {e}"),
-            "collect again; the snapshot is damaged or was edited",
-        )
-    })?;
+    let mut frames = BTreeMap::new();
+    for def in Inventory::table_defs() {
+        let path = tables_dir.join(format!("{}.parquet", def.name));
+        let df = if path.is_file() {
+            let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let df = ParquetReader::new(file)
+                .finish()
+                .map_err(|e| damaged(dir, e))?;
+            check_columns(&def, &df, &path)?;
+            df
+        } else {
+            // A table added after this snapshot's tool version: empty, and
+            // its status in the manifest says it was not collected.
+            def.empty_frame()
+        };
+        frames.insert(def.name.to_string(), df);
+    }
     Ok(Snapshot {
         dir: dir.to_path_buf(),
         manifest,
         config,
-        inventory,
+        frames,
     })
+}
+
+/// A table file must have the declared columns with the declared types, or a
+/// rule would read something else than it was written for.
+fn check_columns(def: &crate::inventory::TableDef, df: &DataFrame, path: &Path) -> Result<()> {
+    for c in &def.columns {
+        match df.schema().get(c.name) {
+            Some(dt) if *dt == c.ty.dtype() || *dt == DataType::Null => {}
+            found => {
+                return Err(Error::input(
+                    Location::file(path),
+                    format!(
+                        "column {} should be {} but is {}",
+                        c.name,
+                        c.ty.name(c.nullable),
+                        found
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "missing".into())
+                    ),
+                    "collect again; the snapshot is damaged or was edited",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Hashes what it writes, so a table file is not read back to be hashed.
+struct HashingWriter<W: std::io::Write> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn runtime_io(path: &Path, e: std::io::Error) -> Error {

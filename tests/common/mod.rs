@@ -52,6 +52,8 @@ pub fn assess_case(case: &str, dir: &Path) -> Results {
         config: None,
         baseline: "latest".into(),
         fail_on: Severity::Blocker,
+        // The examples check passing rows by name too.
+        include_passing: true,
     })
     .expect("assess")
 }

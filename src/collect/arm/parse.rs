@@ -20,7 +20,7 @@ use crate::normalize::{
     canonical_datetime, canonical_guid, canonical_id, canonical_region, id_parts, str_at,
     strings_at,
 };
-use crate::raw::{items, Envelope, Page, RawExport, RawItem, Side};
+use crate::raw::{items, Envelope, RawExport, RawItem, Side};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -207,41 +207,98 @@ const KINDS: &[Kind] = &[
     },
 ];
 
+/// Resource Graph types that come in bulk (100,000 disks in a large tenant):
+/// their rows are parsed while streaming the pages, never buffered.
+const STREAMED: &[&str] = &[
+    "microsoft.compute/disks",
+    "microsoft.compute/snapshots",
+    "microsoft.compute/virtualmachines",
+];
+
+/// A Resource Graph row kept until its kind's turn.
+struct OwnedRow {
+    value: Value,
+    path: std::path::PathBuf,
+    index: usize,
+}
+
 /// Reads every ARM and Resource Graph collection of one tenant into `inv`
 /// and returns one outcome per [`COLLECTIONS`] entry.
+///
+/// Kinds go parents first; within a kind the ARM list comes before the
+/// Resource Graph rows, so the full ARM payload wins a duplicate. Pages are
+/// read one at a time; Resource Graph rows of small kinds are kept until
+/// their kind's turn, rows of the bulk kinds ([`STREAMED`]) are parsed in one
+/// streaming pass at the first bulk kind's turn, after those kinds' ARM lists.
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    let graph_pages = [
-        (ARG_RESOURCES, raw.pages(side, ARG_RESOURCES)?),
-        (ARG_CONTAINERS, raw.pages(side, ARG_CONTAINERS)?),
-    ];
     // Rows whose type xtenant has no table for (a query without a type
     // filter) are counted in the outcome but feed nothing.
-    let mut graph_rows: HashMap<(&str, String), Vec<RawItem>> = HashMap::new();
-    for (collection, pages) in &graph_pages {
-        let rows = items(pages, Envelope::Data)?;
-        counts.insert(collection, rows.len());
-        for row in rows {
-            let ty = graph_type(&row)?;
-            graph_rows.entry((collection, ty)).or_default().push(row);
-        }
+    let mut graph_rows: HashMap<(&str, String), Vec<OwnedRow>> = HashMap::new();
+    for collection in [ARG_RESOURCES, ARG_CONTAINERS] {
+        let mut n = 0;
+        raw.for_each_page(side, collection, |page| {
+            for row in items(std::slice::from_ref(page), Envelope::Data)? {
+                n += 1;
+                let ty = graph_type(&row)?;
+                if collection == ARG_RESOURCES && STREAMED.contains(&ty.as_str()) {
+                    continue;
+                }
+                graph_rows
+                    .entry((collection, ty))
+                    .or_default()
+                    .push(OwnedRow {
+                        value: row.value.clone(),
+                        path: row.path.to_path_buf(),
+                        index: row.index,
+                    });
+            }
+            Ok(())
+        })?;
+        counts.insert(collection, n);
     }
 
+    let is_streamed = |k: &Kind| {
+        k.graph
+            .is_some_and(|(c, ty)| c == ARG_RESOURCES && STREAMED.contains(&ty))
+    };
     let mut sink = Sink::new(side, inv);
+    let mut streamed_done = false;
     for kind in KINDS {
-        let pages: Vec<Page> = raw.pages(side, kind.collection)?;
-        let arm_items = items(&pages, Envelope::Value)?;
-        counts.insert(kind.collection, arm_items.len());
-        for item in &arm_items {
-            (kind.parse)(item, &mut sink)?;
+        if is_streamed(kind) {
+            if streamed_done {
+                continue;
+            }
+            streamed_done = true;
+            let bulk: Vec<&Kind> = KINDS.iter().filter(|k| is_streamed(k)).collect();
+            for k in &bulk {
+                counts.insert(k.collection, arm_list(raw, side, k, &mut sink)?);
+            }
+            raw.for_each_page(side, ARG_RESOURCES, |page| {
+                for row in items(std::slice::from_ref(page), Envelope::Data)? {
+                    let ty = graph_type(&row)?;
+                    if let Some(k) = bulk.iter().find(|k| k.graph.is_some_and(|(_, t)| t == ty)) {
+                        (k.parse)(&row, &mut sink)?;
+                    }
+                }
+                Ok(())
+            })?;
+            continue;
         }
+        counts.insert(kind.collection, arm_list(raw, side, kind, &mut sink)?);
         if let Some((collection, ty)) = kind.graph {
             for row in graph_rows
                 .get(&(collection, ty.to_string()))
                 .into_iter()
                 .flatten()
             {
-                (kind.parse)(row, &mut sink)?;
+                let item = RawItem {
+                    value: &row.value,
+                    path: &row.path,
+                    index: row.index,
+                    meta: None,
+                };
+                (kind.parse)(&item, &mut sink)?;
             }
         }
     }
@@ -250,6 +307,20 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
         .iter()
         .map(|s| s.outcome(raw, side, counts.get(s.collection).copied().unwrap_or(0)))
         .collect()
+}
+
+/// Parses one ARM list collection page by page; returns its item count.
+fn arm_list(raw: &RawExport, side: Side, kind: &Kind, sink: &mut Sink) -> Result<usize> {
+    let mut n = 0;
+    raw.for_each_page(side, kind.collection, |page| {
+        let arm_items = items(std::slice::from_ref(page), Envelope::Value)?;
+        n += arm_items.len();
+        for item in &arm_items {
+            (kind.parse)(item, sink)?;
+        }
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 fn graph_type(row: &RawItem) -> Result<String> {

@@ -99,8 +99,12 @@ pub(super) fn for_each_item(
         ));
     }
     if dir.is_dir() {
-        let pages = raw.pages(side, collection)?;
-        json_items(&pages, Envelope::Value, cmdlet, &mut f)
+        let mut n = 0;
+        raw.for_each_page(side, collection, |page| {
+            n += json_items(std::slice::from_ref(page), Envelope::Value, cmdlet, &mut f)?;
+            Ok(())
+        })?;
+        Ok(n)
     } else if json.is_file() {
         let page = read_json(&json)?;
         json_items(

@@ -139,49 +139,53 @@ fn parse_organization(raw: &RawExport, side: Side, inv: &mut Inventory) -> Resul
 }
 
 fn parse_users(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
-    let pages = raw.pages(side, USERS.collection)?;
-    let list = items(&pages, Envelope::Value)?;
-    for item in &list {
-        let v = item.value;
-        let id = object_id(&required(item, "id", &USERS)?);
-        let upn = required(item, "userPrincipalName", &USERS)?;
-        let mut license_count = 0;
-        for (i, lic) in arr_at(v, "assignedLicenses").into_iter().enumerate() {
-            let sku = str_at(lic, "skuId").ok_or_else(|| {
-                missing_nested(item, &format!("assignedLicenses[{i}]"), "skuId", &USERS)
-            })?;
-            inv.user_licenses.push(UserLicense {
+    let mut n = 0;
+    raw.for_each_page(side, USERS.collection, |page| {
+        let list = items(std::slice::from_ref(page), Envelope::Value)?;
+        n += list.len();
+        for item in &list {
+            let v = item.value;
+            let id = object_id(&required(item, "id", &USERS)?);
+            let upn = required(item, "userPrincipalName", &USERS)?;
+            let mut license_count = 0;
+            for (i, lic) in arr_at(v, "assignedLicenses").into_iter().enumerate() {
+                let sku = str_at(lic, "skuId").ok_or_else(|| {
+                    missing_nested(item, &format!("assignedLicenses[{i}]"), "skuId", &USERS)
+                })?;
+                inv.user_licenses.push(UserLicense {
+                    tenant: side.as_str().to_string(),
+                    user_id: id.clone(),
+                    sku_id: object_id(&sku),
+                });
+                license_count += 1;
+            }
+            let mail = str_at(v, "mail");
+            let user_type = str_at(v, "userType");
+            let home_identity_lc = if is_external(&upn, user_type.as_deref()) {
+                home_identity(&upn, mail.as_deref(), &strings_at(v, "otherMails", &[]))
+            } else {
+                None
+            };
+            inv.users.push(User {
                 tenant: side.as_str().to_string(),
-                user_id: id.clone(),
-                sku_id: object_id(&sku),
+                id,
+                upn_lc: upn.to_lowercase(),
+                upn,
+                display_name: str_at(v, "displayName"),
+                mail_lc: mail.as_ref().map(|m| m.to_lowercase()),
+                mail,
+                user_type,
+                external_user_state: str_at(v, "externalUserState"),
+                account_enabled: bool_at(v, "accountEnabled"),
+                license_count,
+                created: str_at(v, "createdDateTime").and_then(|s| canonical_datetime(&s)),
+                home_identity_lc,
+                on_premises_sync: bool_at(v, "onPremisesSyncEnabled"),
             });
-            license_count += 1;
         }
-        let mail = str_at(v, "mail");
-        let user_type = str_at(v, "userType");
-        let home_identity_lc = if is_external(&upn, user_type.as_deref()) {
-            home_identity(&upn, mail.as_deref(), &strings_at(v, "otherMails", &[]))
-        } else {
-            None
-        };
-        inv.users.push(User {
-            tenant: side.as_str().to_string(),
-            id,
-            upn_lc: upn.to_lowercase(),
-            upn,
-            display_name: str_at(v, "displayName"),
-            mail_lc: mail.as_ref().map(|m| m.to_lowercase()),
-            mail,
-            user_type,
-            external_user_state: str_at(v, "externalUserState"),
-            account_enabled: bool_at(v, "accountEnabled"),
-            license_count,
-            created: str_at(v, "createdDateTime").and_then(|s| canonical_datetime(&s)),
-            home_identity_lc,
-            on_premises_sync: bool_at(v, "onPremisesSyncEnabled"),
-        });
-    }
-    Ok(list.len())
+        Ok(())
+    })?;
+    Ok(n)
 }
 
 /// Guests, and B2B members invited from another tenant: both stand for an

@@ -195,6 +195,30 @@ fn tenant_id(inv: &Inventory, cfg: &Config, side: &str) -> Option<String> {
         })
 }
 
+/// The base tables the derived computations read as typed records.
+pub const TYPED_INPUTS: &[&str] = &[
+    "tenants",
+    "users",
+    "service_principals",
+    "applications",
+    "group_members",
+    "subscription_management_groups",
+    "role_definitions",
+    "role_definition_actions",
+    "role_assignments",
+    "deny_assignments",
+    "deny_assignment_actions",
+    "deny_assignment_principals",
+    "disks",
+    "registries",
+    "gallery_image_versions",
+    "mailboxes",
+    "mail_users",
+    "proxy_addresses",
+    "pp_environments",
+    "user_mapping",
+];
+
 /// Which base tables each derived table reads: a derived table is only as
 /// complete as its inputs.
 pub fn inputs(name: &str) -> &'static [&'static str] {
