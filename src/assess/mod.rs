@@ -152,7 +152,9 @@ pub fn run(opts: &Options) -> Result<Results> {
         Some(p) => exceptions::load(p, |id| pack.get(id).is_some())?,
         None => Vec::new(),
     };
+    let started = std::time::Instant::now();
     let snap = snapshot::read(&opts.snapshot)?;
+    tracing::info!(elapsed = ?started.elapsed(), "read the snapshot");
     let config = match &opts.config {
         Some(p) => Config::load(p)?,
         None => snap.config.clone(),
@@ -170,7 +172,9 @@ pub fn run(opts: &Options) -> Result<Results> {
         &now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         opts,
     )?;
+    tracing::info!(elapsed = ?started.elapsed(), "assessed");
     outputs::write_all(&opts.out, &results)?;
+    tracing::info!(elapsed = ?started.elapsed(), "wrote the results");
     Ok(results)
 }
 
@@ -196,7 +200,9 @@ fn evaluate(
             manifest.table_status(name, Side::Target),
         );
     }
+    let t = std::time::Instant::now();
     let d = derived::compute(inv, config, run_date, run_time)?;
+    tracing::info!(elapsed = ?t.elapsed(), "computed the derived tables");
     for (name, df) in d.frames {
         let worst = |side: Side| {
             derived::inputs(name)
@@ -209,7 +215,9 @@ fn evaluate(
         catalog.add(name, df, s, t);
     }
 
+    let t = std::time::Instant::now();
     let outcomes = engine::run_all(rules, &catalog, &config.params, opts.include_passing);
+    tracing::info!(elapsed = ?t.elapsed(), "ran the rules");
     let mut findings = Vec::new();
     let mut passed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut rule_errors = Vec::new();

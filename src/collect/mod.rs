@@ -152,8 +152,10 @@ pub fn offline(
     out: &std::path::Path,
     config: &crate::config::Config,
 ) -> Result<(crate::snapshot::Manifest, Inventory)> {
+    let started = std::time::Instant::now();
     let raw = RawExport::open(raw_dir)?;
     let (mut inv, mut outcomes) = parse_export(&raw)?;
+    tracing::info!(elapsed = ?started.elapsed(), "parsed the raw export");
     check_tenants(&raw, &inv, config)?;
     outcomes.extend(userfiles::load(config, &mut inv)?);
     let manifest = crate::snapshot::write(
@@ -163,6 +165,7 @@ pub fn offline(
         config,
         &format!("raw:{}", raw_dir.display()),
     )?;
+    tracing::info!(elapsed = ?started.elapsed(), "wrote the snapshot");
     Ok((manifest, inv))
 }
 

@@ -146,10 +146,13 @@ pub fn compute(
     run_date: &str,
     run_time: &str,
 ) -> PolarsResult<Derived> {
-    let pairs = mailbox_pairs::compute(inv);
+    // Independent of each other: pairing and the item list run beside the
+    // permission evaluation, the slowest of them.
     let ids = identities::compute(inv, cfg);
-    let checks = access::compute(inv, &ids);
-    let items = items::compute(inv);
+    let ((pairs, items), checks) = rayon::join(
+        || rayon::join(|| mailbox_pairs::compute(inv), || items::compute(inv)),
+        || access::compute(inv, &ids),
+    );
     let ctx = RunContext {
         run_date: run_date.to_string(),
         run_time: run_time.to_string(),
