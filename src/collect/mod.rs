@@ -5,6 +5,7 @@
 
 pub mod acr;
 pub mod arm;
+pub mod auth;
 pub mod exchange;
 pub mod graph;
 pub mod powerplatform;
@@ -103,6 +104,7 @@ pub fn all_collections() -> Vec<CollectionSpec> {
     v.extend_from_slice(exchange::parse::COLLECTIONS);
     v.extend_from_slice(acr::parse::COLLECTIONS);
     v.extend_from_slice(powerplatform::parse::COLLECTIONS);
+    v.extend_from_slice(auth::parse::COLLECTIONS);
     v
 }
 
@@ -116,6 +118,7 @@ pub fn parse_export(raw: &RawExport) -> Result<(Inventory, Vec<CollectionOutcome
         outcomes.extend(exchange::parse::parse(raw, side, &mut inv)?);
         outcomes.extend(acr::parse::parse(raw, side, &mut inv)?);
         outcomes.extend(powerplatform::parse::parse(raw, side, &mut inv)?);
+        outcomes.extend(auth::parse::parse(raw, side, &mut inv)?);
     }
     Ok((inv, outcomes))
 }

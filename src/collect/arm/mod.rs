@@ -2,8 +2,10 @@
 //! Graph rows.
 mod containers;
 mod gallery;
+mod governance;
 pub mod parse;
 mod rbac;
 mod resources;
 #[cfg(test)]
 mod tests;
+mod vm;
