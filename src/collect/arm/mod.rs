@@ -9,3 +9,5 @@ mod resources;
 #[cfg(test)]
 mod tests;
 mod vm;
+#[cfg(test)]
+mod vm_tests;

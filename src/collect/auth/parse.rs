@@ -73,3 +73,65 @@ fn expiry(v: &serde_json::Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export(body: &str) -> (tempfile::TempDir, RawExport) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("xtenant-raw.json"),
+            r#"{"format":"xtenant-raw-export","version":1}"#,
+        )
+        .expect("marker");
+        let d = dir.path().join("target/auth/token-probes");
+        std::fs::create_dir_all(&d).expect("mkdir");
+        std::fs::write(d.join("page-0001.json"), body).expect("write");
+        let raw = RawExport::open(dir.path()).expect("open");
+        (dir, raw)
+    }
+
+    #[test]
+    fn probes_keep_the_failure_and_turn_exp_into_a_timestamp() {
+        let (_d, raw) = export(
+            r#"{"value": [
+                {"identity": "Migrator@Fabrikam.com", "resource": "https://management.azure.com/.default",
+                 "acquired": true, "claims": {"tid": "2A3B4C5D-6E7F-4081-92A3-B4C5D6E7F809", "exp": 1795673655},
+                 "probedAt": "2026-11-20T06:14:15Z"},
+                {"identity": "1e5f9a2b-7c3d-4e8f-a0b1-c2d3e4f5a6b7", "resource": "https://management.azure.com/.default",
+                 "acquired": false, "errorCode": "AADSTS700016", "error": "AADSTS700016: Application not found"}]}"#,
+        );
+        let mut inv = Inventory::default();
+        let out = parse(&raw, Side::Target, &mut inv).expect("parses");
+        assert_eq!(out[0].items, 2);
+        let ok = &inv.token_probes[0];
+        assert_eq!(ok.identity, "migrator@fabrikam.com");
+        assert_eq!(
+            ok.token_tenant_id.as_deref(),
+            Some("2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809")
+        );
+        assert_eq!(ok.expires.as_deref(), Some("2026-11-26T06:14:15Z"));
+        let failed = &inv.token_probes[1];
+        assert!(!failed.acquired);
+        assert_eq!(failed.error_code.as_deref(), Some("AADSTS700016"));
+        assert_eq!(failed.tenant, "target");
+    }
+
+    #[test]
+    fn a_probe_without_acquired_names_the_file() {
+        let (d, raw) = export(r#"{"value": [{"identity": "a", "resource": "r"}]}"#);
+        let mut inv = Inventory::default();
+        let msg = parse(&raw, Side::Target, &mut inv).unwrap_err().to_string();
+        assert!(
+            msg.contains(
+                &d.path()
+                    .join("target/auth/token-probes/page-0001.json")
+                    .display()
+                    .to_string()
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("no boolean \"acquired\""), "{msg}");
+    }
+}

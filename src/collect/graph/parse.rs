@@ -1089,4 +1089,63 @@ mod tests {
         );
         assert_eq!(home_identity("plain@t.example", None, &none), None);
     }
+
+    #[test]
+    fn cross_tenant_access_default_is_one_object_and_partners_inherit_with_null() {
+        let (inv, outcomes) = run(&[
+            (
+                "crosstenantaccess-default.json",
+                "graph/cross-tenant-access-default/page-0001.json",
+            ),
+            (
+                "crosstenantaccess-partners.json",
+                "graph/cross-tenant-access-partners/page-0001.json",
+            ),
+        ]);
+        assert_eq!(
+            outcome(&outcomes, "graph/cross-tenant-access-default").items,
+            1
+        );
+        let p = &inv.cross_tenant_access_policies;
+        assert_eq!(p.len(), 3);
+        assert!(p[0].is_default && p[0].partner_tenant_id.is_none());
+        assert_eq!(p[0].inbound_users_access, s("allowed"));
+        // A null setting stays null: the partner inherits the default.
+        assert_eq!(
+            p[1].partner_tenant_id,
+            s("123f4846-ba00-4fd7-ba43-dac1f8f63013")
+        );
+        assert_eq!(p[1].inbound_users_access, None);
+        // Braced upper-case ids and access types are normalised.
+        assert_eq!(
+            p[2].partner_tenant_id,
+            s("3d0f5dc4-a6e2-4c6a-8e3b-1f2a3b4c5d6e")
+        );
+        assert_eq!(p[2].inbound_users_access, s("blocked"));
+        let blocked: Vec<_> = inv
+            .cross_tenant_access_targets
+            .iter()
+            .filter(|t| t.partner_tenant_id == p[2].partner_tenant_id && t.kind == "usersAndGroups")
+            .map(|t| {
+                (
+                    t.direction.as_str(),
+                    t.target.as_str(),
+                    t.access_type.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            blocked,
+            vec![(
+                "inbound",
+                "6f1b7a2c-3d4e-4f5a-8b9c-0d1e2f3a4b5c",
+                Some("blocked")
+            )]
+        );
+        // Only B2B collaboration is kept, not direct connect.
+        assert!(!inv
+            .cross_tenant_access_targets
+            .iter()
+            .any(|t| t.target == "Office365"));
+    }
 }

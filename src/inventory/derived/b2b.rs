@@ -114,3 +114,116 @@ fn evaluate(
         allowed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{CrossTenantAccessPolicy, CrossTenantAccessTarget, GroupMember};
+
+    const HOME: &str = "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809";
+    const RES: &str = "8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+
+    fn identity() -> MigrationIdentity {
+        MigrationIdentity {
+            workload: "disk".into(),
+            kind: "user".into(),
+            mode: "pull".into(),
+            tenant: "target".into(),
+            is_home: true,
+            identity: "migrator@fabrikam.com".into(),
+            found: true,
+            object_id: Some("u1".into()),
+            ..Default::default()
+        }
+    }
+
+    fn policy(
+        tenant: &str,
+        partner: Option<&str>,
+        inbound: Option<&str>,
+    ) -> CrossTenantAccessPolicy {
+        CrossTenantAccessPolicy {
+            tenant: tenant.into(),
+            partner_tenant_id: partner.map(str::to_string),
+            is_default: partner.is_none(),
+            inbound_users_access: inbound.map(str::to_string),
+            outbound_users_access: Some("allowed".into()),
+            ..Default::default()
+        }
+    }
+
+    fn target(
+        tenant: &str,
+        partner: Option<&str>,
+        access: &str,
+        t: &str,
+    ) -> CrossTenantAccessTarget {
+        CrossTenantAccessTarget {
+            tenant: tenant.into(),
+            partner_tenant_id: partner.map(str::to_string),
+            direction: "inbound".into(),
+            kind: "usersAndGroups".into(),
+            access_type: Some(access.into()),
+            target: t.into(),
+            target_type: None,
+        }
+    }
+
+    fn side_tenant(side: &str) -> Option<String> {
+        Some(if side == "target" { HOME } else { RES }.to_string())
+    }
+
+    fn inbound(inv: &Inventory) -> B2bAccess {
+        compute(inv, &[identity()], side_tenant)
+            .into_iter()
+            .find(|r| r.direction == "inbound")
+            .expect("inbound row")
+    }
+
+    #[test]
+    fn a_null_partner_setting_falls_back_to_the_default() {
+        let mut inv = Inventory::default();
+        inv.cross_tenant_access_policies = vec![
+            policy("source", None, Some("blocked")),
+            policy("source", Some(HOME), None),
+        ];
+        inv.cross_tenant_access_targets = vec![target("source", None, "blocked", "AllUsers")];
+        let r = inbound(&inv);
+        assert_eq!((r.decided_by.as_str(), r.allowed), ("default", Some(false)));
+        assert_eq!(r.tenant, "source");
+        assert_eq!(r.partner_tenant_id.as_deref(), Some(HOME));
+    }
+
+    #[test]
+    fn a_partner_block_on_a_group_hits_its_members_only() {
+        let mut inv = Inventory::default();
+        inv.cross_tenant_access_policies = vec![
+            policy("source", None, Some("allowed")),
+            policy("source", Some(HOME), Some("blocked")),
+        ];
+        inv.cross_tenant_access_targets = vec![
+            target("source", None, "allowed", "AllUsers"),
+            target("source", Some(HOME), "blocked", "g1"),
+        ];
+        assert_eq!(inbound(&inv).allowed, Some(true));
+        inv.group_members.push(GroupMember {
+            tenant: "target".into(),
+            group_id: "g1".into(),
+            member_id: "u1".into(),
+            member_type: None,
+        });
+        let r = inbound(&inv);
+        assert_eq!((r.decided_by.as_str(), r.allowed), ("partner", Some(false)));
+        assert_eq!(r.targets.as_deref(), Some("g1"));
+    }
+
+    #[test]
+    fn an_allow_list_admits_only_its_targets_and_no_settings_decide_nothing() {
+        let mut inv = Inventory::default();
+        inv.cross_tenant_access_policies = vec![policy("source", Some(HOME), Some("allowed"))];
+        inv.cross_tenant_access_targets =
+            vec![target("source", Some(HOME), "allowed", "someone-else")];
+        assert_eq!(inbound(&inv).allowed, Some(false));
+        assert_eq!(inbound(&Inventory::default()).allowed, None);
+    }
+}
