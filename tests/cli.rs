@@ -201,8 +201,12 @@ reason = "stale entry"
         .iter()
         .find(|i| i["name"] == "vm-app01-ultra01")
         .expect("ultra");
-    assert_eq!(ultra["readiness"], "ready");
     assert_eq!(ultra["excepted"], serde_json::json!(["DISK-003"]));
+    let blockers = ultra["blockers"].as_array().expect("blockers");
+    assert!(
+        !blockers.contains(&serde_json::json!("DISK-003")),
+        "an excepted failure no longer blocks: {blockers:?}"
+    );
     let trial = items
         .iter()
         .find(|i| i["name"] == "Contoso Trial")

@@ -16,33 +16,95 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
     let mut e = |kind, name, r, b: &[&'static str], v: &[&'static str]| {
         m.insert((kind, name), (r, b.to_vec(), v.to_vec()));
     };
-    // Disks: SKU, region, permission and encryption cases.
-    e("disk", "vm-app01-ultra01", Blocked, &["DISK-003"], &[]);
-    e("disk", "vm-app01-data01", Blocked, &["DISK-003"], &[]);
+    // Disks: SKU, region, permission and encryption cases; the VM rebuild
+    // (ADE, Marketplace terms, PV2 OS disk), token tenant, deny assignment,
+    // disabled subscription and lock cases.
+    e(
+        "disk",
+        "vm-app01-ultra01",
+        Blocked,
+        &["DISK-003", "ID-010"],
+        &["DISK-005"],
+    );
+    e(
+        "disk",
+        "vm-app01-data01",
+        Blocked,
+        &["DISK-003"],
+        &["DISK-005"],
+    );
     e("disk", "disk-us-backup01", Blocked, &["DISK-001"], &[]);
     e("disk", "disk-reports01", Blocked, &["DISK-006"], &[]);
-    e("disk", "vm-sql01-data01", Blocked, &["DISK-006"], &[]);
+    e(
+        "disk",
+        "vm-sql01-data01",
+        Blocked,
+        &["DISK-006"],
+        &["DISK-013"],
+    );
     e(
         "disk",
         "vm-sql01_OsDisk_1_00bbbdbdd2a753bfab6995f3499b2454",
         Blocked,
         &["DISK-006"],
-        &[],
+        &["DISK-013"],
     );
     e(
         "disk",
         "vm-dev01_OsDisk_1_c3644bd4b0b95dbf9d0e21aac34b3cbd",
         Blocked,
-        &["DISK-006"],
+        &["DISK-006", "ID-009"],
         &[],
     );
-    e("disk", "disk-app-cmk01", NeedsReview, &[], &["DISK-008"]);
+    e(
+        "disk",
+        "disk-app-cmk01",
+        Blocked,
+        &["DISK-007"],
+        &["DISK-008"],
+    );
     e(
         "disk",
         "disk-app-export-locked",
         NeedsReview,
         &[],
         &["DISK-010"],
+    );
+    e(
+        "disk",
+        "disk-analytics-cache01",
+        Blocked,
+        &["DISK-006", "ID-008"],
+        &[],
+    );
+    e(
+        "disk",
+        "disk-nw-legacy01",
+        Blocked,
+        &["DISK-006", "ID-001"],
+        &[],
+    );
+    e(
+        "disk",
+        "disk-pv2-restore01",
+        Blocked,
+        &["DISK-003", "VM-004"],
+        &[],
+    );
+    e("disk", "vm-ade01-data01", Blocked, &["DISK-009"], &[]);
+    e(
+        "disk",
+        "vm-ade01_OsDisk_1_6bec86ca3b6936c3e7e4ebf468cb733d",
+        Blocked,
+        &["DISK-009"],
+        &[],
+    );
+    e(
+        "disk",
+        "vm-fw01_OsDisk_1_4ce8441aeec6af8a014ba964767e1a8b",
+        Blocked,
+        &["VM-003"],
+        &[],
     );
     // Registries.
     e("registry", "contosoprodacr", Blocked, &["ACR-008"], &[]);
@@ -215,7 +277,7 @@ fn every_item_has_the_planted_readiness_and_rules() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The pair has the size the issue asks for.
     let count = |k: &str| r.items.iter().filter(|i| i.kind == k).count();
-    assert_eq!(count("disk"), 13);
+    assert_eq!(count("disk"), 19);
     assert_eq!(count("mailbox"), 25);
     assert_eq!(count("environment"), 4);
     assert_eq!(count("registry"), 2);
@@ -326,5 +388,94 @@ fn every_case_of_expected_toml_fails_some_rule() {
     assert!(
         missing.is_empty(),
         "planted cases no rule flags: {missing:?}"
+    );
+}
+
+#[test]
+fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = common::assess_case("demo", dir.path());
+    let finding = |rule: &str, name: &str| -> (String, String) {
+        let found: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule && f.object_name == name)
+            .collect();
+        assert_eq!(found.len(), 1, "{rule} on {name}: {found:?}");
+        (found[0].status.clone(), found[0].reason.clone())
+    };
+    // The CMK disk is copied into a target disk encryption set, which the
+    // target roles (Disk Snapshot + Virtual Machine Contributor) cannot read.
+    assert_eq!(
+        finding("DISK-007", "disk-app-cmk01"),
+        (
+            "fail".into(),
+            "not allowed in /subscriptions/e3f1a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a03/resourcegroups/rg-migrated-disks: Microsoft.Compute/diskEncryptionSets/read".into()
+        )
+    );
+    // An OS disk needs the VM rebuild rights too, and has them.
+    assert_eq!(
+        finding(
+            "DISK-007",
+            "vm-web01_OsDisk_1_82d5c434c85c592abf5fb55e510d1196"
+        )
+        .0,
+        "pass"
+    );
+    let (status, reason) = finding("ID-001", "disk-nw-legacy01");
+    assert_eq!(status, "fail");
+    assert!(
+        reason.contains("belongs to tenant 5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f"),
+        "{reason}"
+    );
+    assert_eq!(
+        finding("ID-001", "disk-reports01"),
+        (
+            "pass".into(),
+            "primary token: member in the target tenant; auxiliary: guest in the source tenant"
+                .into()
+        )
+    );
+    assert_eq!(
+        finding(
+            "ID-009",
+            "vm-dev01_OsDisk_1_c3644bd4b0b95dbf9d0e21aac34b3cbd"
+        ),
+        (
+            "fail".into(),
+            "source subscription Contoso Dev-Test is Disabled".into()
+        )
+    );
+    let (status, reason) = finding("ID-010", "vm-app01-ultra01");
+    assert_eq!(status, "fail");
+    assert!(reason.contains("lock-ultra01-readonly"), "{reason}");
+    let (status, reason) = finding("ID-008", "disk-analytics-cache01");
+    assert_eq!(status, "fail");
+    assert!(
+        reason.ends_with(": Microsoft.Compute/disks/beginGetAccess/action"),
+        "{reason}"
+    );
+    // The data disk carries no ADE settings itself: its VM's extension does.
+    assert_eq!(
+        finding("DISK-009", "vm-ade01-data01"),
+        (
+            "fail".into(),
+            "attached to a VM with the AzureDiskEncryption extension: its volumes are ADE-encrypted"
+                .into()
+        )
+    );
+    assert_eq!(
+        finding("VM-003", "vm-fw01_OsDisk_1_4ce8441aeec6af8a014ba964767e1a8b"),
+        (
+            "fail".into(),
+            "plan fortinet/fortinet_fortigate-vm_v5/fortinet_fg-vm_payg_2023: terms not accepted in the target subscription".into()
+        )
+    );
+    // The gallery app cannot sign in to Fabrikam because it has no service
+    // principal there: ID-003 reports the cause, the token probe is skipped.
+    assert_eq!(finding("ID-006", "Gallery Share App in target").0, "skip");
+    assert_eq!(
+        finding("ID-005", "migrator@fabrikam.com inbound (source tenant)").0,
+        "pass"
     );
 }

@@ -144,6 +144,14 @@ pub fn validate_rules(rules: &[&Rule]) -> Result<()> {
     }
 }
 
+/// Every base table but [`derived::UNTYPED`].
+fn typed_tables() -> Vec<&'static str> {
+    Inventory::table_names()
+        .into_iter()
+        .filter(|t| !derived::UNTYPED.contains(t))
+        .collect()
+}
+
 pub fn run(opts: &Options) -> Result<Results> {
     let pack = Pack::load(opts.rules.as_deref())?;
     let selected = pack.select(&opts.baseline)?;
@@ -163,7 +171,7 @@ pub fn run(opts: &Options) -> Result<Results> {
     let results = evaluate(
         &pack,
         &selected,
-        &snap.inventory(derived::TYPED_INPUTS)?,
+        &snap.inventory(&typed_tables())?,
         &snap.frames,
         &snap.manifest,
         &config,

@@ -5,6 +5,7 @@
 
 pub mod acr;
 pub mod arm;
+pub mod auth;
 pub mod exchange;
 pub mod graph;
 pub mod powerplatform;
@@ -103,18 +104,20 @@ pub fn all_collections() -> Vec<CollectionSpec> {
     v.extend_from_slice(exchange::parse::COLLECTIONS);
     v.extend_from_slice(acr::parse::COLLECTIONS);
     v.extend_from_slice(powerplatform::parse::COLLECTIONS);
+    v.extend_from_slice(auth::parse::COLLECTIONS);
     v
 }
 
 type FamilyParser = fn(&RawExport, Side, &mut Inventory) -> Result<Vec<CollectionOutcome>>;
 
 /// Every family's parser, in the order their rows and outcomes are merged.
-const FAMILIES: [FamilyParser; 5] = [
+const FAMILIES: [FamilyParser; 6] = [
     graph::parse::parse,
     arm::parse::parse,
     exchange::parse::parse,
     acr::parse::parse,
     powerplatform::parse::parse,
+    auth::parse::parse,
 ];
 
 /// Parses a whole raw export (both tenants) into an inventory. Each family

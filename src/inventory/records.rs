@@ -114,6 +114,10 @@ tables! {
         time_created: Option<String>,
         /// Performance tier (`P15`, ...) as set on the disk; may differ from the size's default.
         tier: Option<String>,
+        /// Marketplace plan of an OS disk (`purchasePlan`) as `publisher/product/name`.
+        purchase_plan: Option<String>,
+        /// x64 or Arm64 (`supportedCapabilities.architecture`).
+        architecture: Option<String>,
     }
 
     /// Disk snapshots.
@@ -158,6 +162,66 @@ tables! {
         vm_id: String,
         disk_id: String,
         lun: Option<i64>,
+    }
+
+    /// Extensions installed on VMs (Azure Disk Encryption shows up here).
+    VmExtension => "vm_extensions", source: "ARM GET .../virtualMachines/{vm}/extensions (2024-07-01)" {
+        tenant: String,
+        id: String,
+        /// Canonical id of the VM the extension belongs to.
+        vm_id: String,
+        name: String,
+        /// Microsoft.Azure.Security, ...
+        publisher: Option<String>,
+        /// AzureDiskEncryption, AzureDiskEncryptionForLinux, ... (`properties.type`).
+        extension_type: Option<String>,
+        type_handler_version: Option<String>,
+        provisioning_state: Option<String>,
+    }
+
+    /// Power state of VMs, from their instance view.
+    VmInstanceView => "vm_instance_views", source: "ARM GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachines?statusOnly=true (2024-07-01)" {
+        tenant: String,
+        vm_id: String,
+        /// running, deallocated, stopped, starting, stopping, deallocating
+        /// (the `PowerState/` status code without its prefix).
+        power_state: Option<String>,
+        provisioning_state: Option<String>,
+    }
+
+    /// Compute resource SKUs (VM sizes, disk SKUs) offered per region, one row
+    /// per SKU and region.
+    ResourceSku => "resource_skus", source: "ARM GET /subscriptions/{s}/providers/Microsoft.Compute/skus (2021-07-01)" {
+        tenant: String,
+        /// From the page's request URL (`.meta.json`), when saved.
+        subscription_id: Option<String>,
+        /// virtualMachines, disks, snapshots, ...
+        resource_type: String,
+        /// Standard_D4s_v5, Premium_LRS, ...
+        name: String,
+        location: String,
+        family: Option<String>,
+        /// Capability HyperVGenerations as sent (`V1`, `V1,V2`).
+        hyper_v_generations: Option<String>,
+        /// Capability CpuArchitectureType (x64, Arm64).
+        cpu_architecture: Option<String>,
+        /// A Location restriction covers this region for the subscription.
+        restricted: bool,
+        /// NotAvailableForSubscription, QuotaId.
+        restriction_reason: Option<String>,
+    }
+
+    /// Marketplace terms of VM plans in a subscription.
+    MarketplaceAgreement => "marketplace_agreements", source: "ARM GET /subscriptions/{s}/providers/Microsoft.MarketplaceOrdering/offerTypes/virtualmachine/publishers/{p}/offers/{o}/plans/{n}/agreements/current (2021-01-01)" {
+        tenant: String,
+        subscription_id: String,
+        publisher: String,
+        product: String,
+        plan: String,
+        /// `publisher/product/plan`, lower-case: the join key with plans of VMs and disks.
+        plan_key: String,
+        accepted: Option<bool>,
+        retrieved: Option<String>,
     }
 
     /// Disk encryption sets.
@@ -410,6 +474,36 @@ tables! {
         end: Option<String>,
     }
 
+    /// Cross-tenant access settings: the default and one row per partner
+    /// tenant. A null setting on a partner inherits the default.
+    CrossTenantAccessPolicy => "cross_tenant_access_policies", source: "Graph GET /v1.0/policies/crossTenantAccessPolicy/default and /partners" {
+        tenant: String,
+        /// Null for the default configuration.
+        partner_tenant_id: Option<String>,
+        is_default: bool,
+        /// accessType of b2bCollaborationInbound.usersAndGroups (allowed, blocked); null = inherit.
+        inbound_users_access: Option<String>,
+        inbound_apps_access: Option<String>,
+        outbound_users_access: Option<String>,
+        outbound_apps_access: Option<String>,
+    }
+
+    /// Targets of cross-tenant access settings, one row per target.
+    CrossTenantAccessTarget => "cross_tenant_access_targets", source: "Graph crossTenantAccessPolicy b2bCollaborationInbound/Outbound targets" {
+        tenant: String,
+        partner_tenant_id: Option<String>,
+        /// inbound or outbound.
+        direction: String,
+        /// usersAndGroups or applications.
+        kind: String,
+        /// allowed or blocked.
+        access_type: Option<String>,
+        /// AllUsers, AllApplications, or an object id (lower-case).
+        target: String,
+        /// user, group, application.
+        target_type: Option<String>,
+    }
+
     /// Service principals (enterprise applications).
     ServicePrincipal => "service_principals", source: "Graph GET /v1.0/servicePrincipals" {
         tenant: String,
@@ -523,6 +617,43 @@ tables! {
         /// CanNotDelete or ReadOnly.
         level: Option<String>,
         notes: Option<String>,
+    }
+
+    /// Resource provider registration per subscription.
+    ResourceProvider => "resource_providers", source: "ARM GET /subscriptions/{s}/providers (2021-04-01)" {
+        tenant: String,
+        subscription_id: String,
+        /// As sent (Microsoft.Compute).
+        namespace: String,
+        namespace_lc: String,
+        /// Registered, NotRegistered, Registering, Unregistering.
+        registration_state: Option<String>,
+    }
+
+    /// Azure Policy assignments.
+    PolicyAssignment => "policy_assignments", source: "ARM GET /subscriptions/{s}/providers/Microsoft.Authorization/policyAssignments (2023-04-01)" {
+        tenant: String,
+        id: String,
+        /// Canonical scope (management group, subscription, resource group).
+        scope: String,
+        name: String,
+        display_name: Option<String>,
+        /// Canonical id of the policy (set) definition.
+        policy_definition_id: Option<String>,
+        /// Default or DoNotEnforce.
+        enforcement_mode: Option<String>,
+        /// The `effect` parameter value, when the assignment sets one.
+        effect: Option<String>,
+    }
+
+    /// Parameter values of policy assignments, one row per value (array
+    /// parameters give one row per element).
+    PolicyAssignmentParameter => "policy_assignment_parameters", source: "ARM policyAssignments properties.parameters" {
+        tenant: String,
+        assignment_id: String,
+        parameter: String,
+        value: String,
+        value_lc: String,
     }
 
     /// Exchange Online mailboxes.
@@ -689,6 +820,25 @@ tables! {
         key_managed_by: Option<String>,
         created: Option<String>,
         state: Option<String>,
+    }
+
+    /// Live token requests made for each migration identity (no offline
+    /// source: written by the live collector, `auth/token-probes`).
+    TokenProbe => "token_probes", source: "xtenant live collector: MSAL token request per tenant (auth/token-probes)" {
+        tenant: String,
+        /// UPN (lower-case) or application id of the identity probed.
+        identity: String,
+        /// Resource or scope asked for (https://management.azure.com/.default).
+        resource: String,
+        acquired: bool,
+        /// AADSTS code of a failure (AADSTS50076, ...).
+        error_code: Option<String>,
+        error: Option<String>,
+        /// `tid` claim of the token obtained.
+        token_tenant_id: Option<String>,
+        /// `exp` claim, RFC 3339.
+        expires: Option<String>,
+        probed_at: Option<String>,
     }
 
     /// Rows of the Power Platform user mapping file.

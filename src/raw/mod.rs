@@ -312,6 +312,9 @@ pub enum Envelope {
     /// Exchange cmdlet output saved with ConvertTo-Json: an array, or a single
     /// object when the cmdlet returned one result; `{"value": [...]}` accepted too.
     PowerShell,
+    /// A GET of one object (Graph `crossTenantAccessPolicy/default`, a
+    /// Marketplace agreement): the body is the item.
+    Object,
 }
 
 /// Flattens pages into items, failing with the file name when a page does not
@@ -328,6 +331,10 @@ pub fn items<'a>(pages: &'a [Page], env: Envelope) -> Result<Vec<RawItem<'a>>> {
                 Value::Object(o) if o.contains_key("value") => list_field(page, "value")?,
                 Value::Object(_) => vec![&page.body],
                 _ => return Err(shape_error(page, "an array or an object")),
+            },
+            Envelope::Object => match &page.body {
+                Value::Object(_) => vec![&page.body],
+                _ => return Err(shape_error(page, "one JSON object")),
             },
         };
         for (index, value) in arr.into_iter().enumerate() {

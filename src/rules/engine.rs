@@ -306,8 +306,31 @@ pub fn run_all(
     overrides: &BTreeMap<String, toml::Table>,
     keep_passing: bool,
 ) -> Vec<RuleOutcome> {
-    rules
-        .par_iter()
-        .map(|r| run_rule(r, catalog, overrides.get(&r.id), keep_passing))
-        .collect()
+    let run = || {
+        rules
+            .par_iter()
+            .map(|r| run_rule(r, catalog, overrides.get(&r.id), keep_passing))
+            .collect()
+    };
+    match rule_pool() {
+        Some(pool) => pool.install(run),
+        None => run(),
+    }
+}
+
+/// Polars plans a query recursively, and a rayon worker waiting inside one
+/// rule may pick up another rule on the same stack: the larger rule queries
+/// (several CTEs and joins) overflowed rayon's default 2 MiB worker stacks
+/// in debug builds, now and then. Rules run on a pool of their own with
+/// roomier stacks; if it cannot be built, on the global pool.
+fn rule_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("xtenant-rules-{i}"))
+            .stack_size(64 << 20)
+            .build()
+            .ok()
+    })
+    .as_ref()
 }

@@ -2,8 +2,12 @@
 //! Graph rows.
 mod containers;
 mod gallery;
+mod governance;
 pub mod parse;
 mod rbac;
 mod resources;
 #[cfg(test)]
 mod tests;
+mod vm;
+#[cfg(test)]
+mod vm_tests;

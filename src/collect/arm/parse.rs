@@ -12,7 +12,7 @@
 //! subscription can be placed under a gallery parsed earlier from either
 //! source.
 
-use super::{containers, gallery, rbac, resources};
+use super::{containers, gallery, governance, rbac, resources, vm};
 use crate::collect::{CollectionOutcome, CollectionSpec};
 use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
@@ -41,6 +41,12 @@ pub(super) const ROLE_DEFINITIONS: &str = "arm/role-definitions";
 pub(super) const ROLE_ASSIGNMENTS: &str = "arm/role-assignments";
 pub(super) const DENY_ASSIGNMENTS: &str = "arm/deny-assignments";
 pub(super) const LOCKS: &str = "arm/locks";
+pub(super) const VM_EXTENSIONS: &str = "arm/vm-extensions";
+pub(super) const VM_INSTANCE_VIEWS: &str = "arm/vm-instance-views";
+pub(super) const RESOURCE_SKUS: &str = "arm/resource-skus";
+pub(super) const MARKETPLACE_AGREEMENTS: &str = "arm/marketplace-agreements";
+pub(super) const PROVIDERS: &str = "arm/providers";
+pub(super) const POLICY_ASSIGNMENTS: &str = "arm/policy-assignments";
 pub(super) const ARG_RESOURCES: &str = "resource-graph/resources";
 pub(super) const ARG_CONTAINERS: &str = "resource-graph/resourcecontainers";
 
@@ -86,6 +92,15 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         ],
     ),
     spec(LOCKS, &["locks"]),
+    spec(VM_EXTENSIONS, &["vm_extensions"]),
+    spec(VM_INSTANCE_VIEWS, &["vm_instance_views"]),
+    spec(RESOURCE_SKUS, &["resource_skus"]),
+    spec(MARKETPLACE_AGREEMENTS, &["marketplace_agreements"]),
+    spec(PROVIDERS, &["resource_providers"]),
+    spec(
+        POLICY_ASSIGNMENTS,
+        &["policy_assignments", "policy_assignment_parameters"],
+    ),
     spec(
         ARG_RESOURCES,
         &[
@@ -93,6 +108,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
             "snapshots",
             "virtual_machines",
             "vm_data_disks",
+            "vm_extensions",
             "disk_encryption_sets",
             "registries",
             "registry_replications",
@@ -120,6 +136,8 @@ struct Kind {
     collection: &'static str,
     graph: Option<(&'static str, &'static str)>,
     parse: ParseFn,
+    /// `Value` for lists; `Object` for collections saved one GET per page.
+    envelope: Envelope,
 }
 
 /// In dependency order: parents before the children that look them up.
@@ -128,6 +146,7 @@ const KINDS: &[Kind] = &[
         collection: SUBSCRIPTIONS,
         graph: Some((ARG_CONTAINERS, "microsoft.resources/subscriptions")),
         parse: containers::subscription,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: RESOURCE_GROUPS,
@@ -136,31 +155,37 @@ const KINDS: &[Kind] = &[
             "microsoft.resources/subscriptions/resourcegroups",
         )),
         parse: containers::resource_group,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: DISK_ENCRYPTION_SETS,
         graph: Some((ARG_RESOURCES, "microsoft.compute/diskencryptionsets")),
         parse: resources::disk_encryption_set,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: DISKS,
         graph: Some((ARG_RESOURCES, "microsoft.compute/disks")),
         parse: resources::disk,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: SNAPSHOTS,
         graph: Some((ARG_RESOURCES, "microsoft.compute/snapshots")),
         parse: resources::snapshot,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: VIRTUAL_MACHINES,
         graph: Some((ARG_RESOURCES, "microsoft.compute/virtualmachines")),
         parse: resources::virtual_machine,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: REGISTRIES,
         graph: Some((ARG_RESOURCES, "microsoft.containerregistry/registries")),
         parse: resources::registry,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: REGISTRY_REPLICATIONS,
@@ -169,41 +194,88 @@ const KINDS: &[Kind] = &[
             "microsoft.containerregistry/registries/replications",
         )),
         parse: resources::registry_replication,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: GALLERIES,
         graph: Some((ARG_RESOURCES, "microsoft.compute/galleries")),
         parse: gallery::gallery,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: GALLERY_IMAGES,
         graph: Some((ARG_RESOURCES, "microsoft.compute/galleries/images")),
         parse: gallery::image,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: GALLERY_IMAGE_VERSIONS,
         graph: Some((ARG_RESOURCES, "microsoft.compute/galleries/images/versions")),
         parse: gallery::image_version,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: ROLE_DEFINITIONS,
         graph: None,
         parse: rbac::role_definition,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: ROLE_ASSIGNMENTS,
         graph: None,
         parse: rbac::role_assignment,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: DENY_ASSIGNMENTS,
         graph: None,
         parse: rbac::deny_assignment,
+        envelope: Envelope::Value,
     },
     Kind {
         collection: LOCKS,
         graph: None,
         parse: rbac::lock,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: VM_EXTENSIONS,
+        graph: Some((
+            ARG_RESOURCES,
+            "microsoft.compute/virtualmachines/extensions",
+        )),
+        parse: vm::vm_extension,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: VM_INSTANCE_VIEWS,
+        graph: None,
+        parse: vm::vm_instance_view,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: RESOURCE_SKUS,
+        graph: None,
+        parse: vm::resource_sku,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: MARKETPLACE_AGREEMENTS,
+        graph: None,
+        parse: vm::marketplace_agreement,
+        envelope: Envelope::Object,
+    },
+    Kind {
+        collection: PROVIDERS,
+        graph: None,
+        parse: governance::resource_provider,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: POLICY_ASSIGNMENTS,
+        graph: None,
+        parse: governance::policy_assignment,
+        envelope: Envelope::Value,
     },
 ];
 
@@ -313,7 +385,7 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
 fn arm_list(raw: &RawExport, side: Side, kind: &Kind, sink: &mut Sink) -> Result<usize> {
     let mut n = 0;
     raw.for_each_page(side, kind.collection, |page| {
-        let arm_items = items(std::slice::from_ref(page), Envelope::Value)?;
+        let arm_items = items(std::slice::from_ref(page), kind.envelope)?;
         n += arm_items.len();
         for item in &arm_items {
             (kind.parse)(item, sink)?;

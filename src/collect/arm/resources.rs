@@ -49,6 +49,8 @@ pub(super) fn disk(item: &RawItem, sink: &mut Sink) -> Result<()> {
         provisioning_state: str_at(v, "properties.provisioningState"),
         time_created: date_at(v, "properties.timeCreated"),
         tier: str_at(v, "properties.tier"),
+        purchase_plan: plan_at(v, "properties.purchasePlan"),
+        architecture: str_at(v, "properties.supportedCapabilities.architecture"),
     });
     Ok(())
 }
@@ -110,7 +112,7 @@ pub(super) fn virtual_machine(item: &RawItem, sink: &mut Sink) -> Result<()> {
         os_type: str_at(v, "properties.storageProfile.osDisk.osType"),
         os_disk_id: id_at(v, "properties.storageProfile.osDisk.managedDisk.id"),
         security_type: str_at(v, "properties.securityProfile.securityType"),
-        plan: plan(v),
+        plan: plan_at(v, "plan"),
         provisioning_state: str_at(v, "properties.provisioningState"),
     });
     Ok(())
@@ -122,9 +124,10 @@ fn data_disk_id(dd: &Value) -> Option<String> {
     id_at(dd, "managedDisk.id").or_else(|| str_at(dd, "vhd.uri"))
 }
 
-/// Marketplace plan as `publisher/product/name`.
-fn plan(v: &Value) -> Option<String> {
-    let parts = ["plan.publisher", "plan.product", "plan.name"].map(|p| str_at(v, p));
+/// Marketplace plan (a VM's `plan`, a disk's `purchasePlan`) as
+/// `publisher/product/name`.
+fn plan_at(v: &Value, at: &str) -> Option<String> {
+    let parts = ["publisher", "product", "name"].map(|p| str_at(v, &format!("{at}.{p}")));
     if parts.iter().all(Option::is_none) {
         return None;
     }

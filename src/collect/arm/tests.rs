@@ -1168,6 +1168,12 @@ fn every_fixture_parses_into_frames() {
         .page("arm/role-assignments", 1, "role-assignments")
         .page("arm/deny-assignments", 1, "deny-assignments")
         .page("arm/locks", 1, "locks")
+        .page("arm/vm-extensions", 1, "vm-extensions")
+        .page("arm/vm-instance-views", 1, "vm-instance-views")
+        .page("arm/resource-skus", 1, "resource-skus")
+        .page("arm/marketplace-agreements", 1, "marketplace-agreements")
+        .page("arm/providers", 1, "providers")
+        .page("arm/policy-assignments", 1, "policy-assignments")
         .page("resource-graph/resources", 1, "resource-graph-resources")
         .page(
             "resource-graph/resourcecontainers",

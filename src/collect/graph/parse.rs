@@ -12,8 +12,9 @@ use crate::collect::{CollectionOutcome, CollectionSpec, Status};
 use crate::error::{Error, Location, Result};
 use crate::inventory::{
     AppRoleAssignment, Application, ApplicationCredential, ApplicationRedirectUri,
-    ApplicationRequiredAccess, Group, GroupMember, Inventory, ServicePrincipal,
-    ServicePrincipalAppRole, Tenant, TenantDomain, User, UserLicense,
+    ApplicationRequiredAccess, CrossTenantAccessPolicy, CrossTenantAccessTarget, Group,
+    GroupMember, Inventory, ServicePrincipal, ServicePrincipalAppRole, Tenant, TenantDomain, User,
+    UserLicense,
 };
 use crate::normalize::{arr_at, bool_at, canonical_datetime, is_guid, str_at, strings_at};
 use crate::raw::{items, Envelope, RawExport, RawItem, Side};
@@ -62,6 +63,24 @@ const APP_ROLE_ASSIGNMENTS: CollectionSpec = CollectionSpec {
     tables: &["app_role_assignments"],
 };
 
+/// `GET /v1.0/policies/crossTenantAccessPolicy/default`: one object.
+const XTAP_DEFAULT: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/cross-tenant-access-default",
+    tables: &[
+        "cross_tenant_access_policies",
+        "cross_tenant_access_targets",
+    ],
+};
+const XTAP_PARTNERS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/cross-tenant-access-partners",
+    tables: &[
+        "cross_tenant_access_policies",
+        "cross_tenant_access_targets",
+    ],
+};
+
 pub const COLLECTIONS: &[CollectionSpec] = &[
     ORGANIZATION,
     USERS,
@@ -70,6 +89,8 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     APPLICATIONS,
     SERVICE_PRINCIPALS,
     APP_ROLE_ASSIGNMENTS,
+    XTAP_DEFAULT,
+    XTAP_PARTNERS,
 ];
 
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
@@ -86,7 +107,78 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
     out.push(SERVICE_PRINCIPALS.outcome(raw, side, n)?);
     let n = parse_app_role_assignments(raw, side, inv)?;
     out.push(APP_ROLE_ASSIGNMENTS.outcome(raw, side, n)?);
+    for (spec, env) in [
+        (&XTAP_DEFAULT, Envelope::Object),
+        (&XTAP_PARTNERS, Envelope::Value),
+    ] {
+        let n = parse_cross_tenant_access(raw, side, inv, spec, env)?;
+        out.push(spec.outcome(raw, side, n)?);
+    }
     Ok(out)
+}
+
+/// The default configuration and the partner entries share one shape; a
+/// partner's null setting means "inherit the default" and stays null here.
+fn parse_cross_tenant_access(
+    raw: &RawExport,
+    side: Side,
+    inv: &mut Inventory,
+    spec: &CollectionSpec,
+    env: Envelope,
+) -> Result<usize> {
+    let pages = raw.pages(side, spec.collection)?;
+    let list = items(&pages, env)?;
+    let is_default = env == Envelope::Object;
+    for item in &list {
+        let partner_tenant_id = if is_default {
+            None
+        } else {
+            Some(object_id(&required(item, "tenantId", spec)?))
+        };
+        let access = |dir: &str, kind: &str| {
+            str_at(
+                item.value,
+                &format!("b2bCollaboration{dir}.{kind}.accessType"),
+            )
+            .map(|a| a.to_lowercase())
+        };
+        for (dir, direction) in [("Inbound", "inbound"), ("Outbound", "outbound")] {
+            for kind in ["usersAndGroups", "applications"] {
+                let path = format!("b2bCollaboration{dir}.{kind}.targets");
+                for t in arr_at(item.value, &path) {
+                    let Some(target) = str_at(t, "target") else {
+                        continue;
+                    };
+                    let target = if is_guid(&target) {
+                        object_id(&target)
+                    } else {
+                        target
+                    };
+                    inv.cross_tenant_access_targets
+                        .push(CrossTenantAccessTarget {
+                            tenant: side.as_str().to_string(),
+                            partner_tenant_id: partner_tenant_id.clone(),
+                            direction: direction.into(),
+                            kind: kind.into(),
+                            access_type: access(dir, kind),
+                            target,
+                            target_type: str_at(t, "targetType"),
+                        });
+                }
+            }
+        }
+        inv.cross_tenant_access_policies
+            .push(CrossTenantAccessPolicy {
+                tenant: side.as_str().to_string(),
+                partner_tenant_id,
+                is_default,
+                inbound_users_access: access("Inbound", "usersAndGroups"),
+                inbound_apps_access: access("Inbound", "applications"),
+                outbound_users_access: access("Outbound", "usersAndGroups"),
+                outbound_apps_access: access("Outbound", "applications"),
+            });
+    }
+    Ok(list.len())
 }
 
 fn parse_organization(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
@@ -1000,5 +1092,64 @@ mod tests {
             Some("o@y.example")
         );
         assert_eq!(home_identity("plain@t.example", None, &none), None);
+    }
+
+    #[test]
+    fn cross_tenant_access_default_is_one_object_and_partners_inherit_with_null() {
+        let (inv, outcomes) = run(&[
+            (
+                "crosstenantaccess-default.json",
+                "graph/cross-tenant-access-default/page-0001.json",
+            ),
+            (
+                "crosstenantaccess-partners.json",
+                "graph/cross-tenant-access-partners/page-0001.json",
+            ),
+        ]);
+        assert_eq!(
+            outcome(&outcomes, "graph/cross-tenant-access-default").items,
+            1
+        );
+        let p = &inv.cross_tenant_access_policies;
+        assert_eq!(p.len(), 3);
+        assert!(p[0].is_default && p[0].partner_tenant_id.is_none());
+        assert_eq!(p[0].inbound_users_access, s("allowed"));
+        // A null setting stays null: the partner inherits the default.
+        assert_eq!(
+            p[1].partner_tenant_id,
+            s("123f4846-ba00-4fd7-ba43-dac1f8f63013")
+        );
+        assert_eq!(p[1].inbound_users_access, None);
+        // Braced upper-case ids and access types are normalised.
+        assert_eq!(
+            p[2].partner_tenant_id,
+            s("3d0f5dc4-a6e2-4c6a-8e3b-1f2a3b4c5d6e")
+        );
+        assert_eq!(p[2].inbound_users_access, s("blocked"));
+        let blocked: Vec<_> = inv
+            .cross_tenant_access_targets
+            .iter()
+            .filter(|t| t.partner_tenant_id == p[2].partner_tenant_id && t.kind == "usersAndGroups")
+            .map(|t| {
+                (
+                    t.direction.as_str(),
+                    t.target.as_str(),
+                    t.access_type.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            blocked,
+            vec![(
+                "inbound",
+                "6f1b7a2c-3d4e-4f5a-8b9c-0d1e2f3a4b5c",
+                Some("blocked")
+            )]
+        );
+        // Only B2B collaboration is kept, not direct connect.
+        assert!(!inv
+            .cross_tenant_access_targets
+            .iter()
+            .any(|t| t.target == "Office365"));
     }
 }

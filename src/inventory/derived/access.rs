@@ -4,6 +4,7 @@
 
 use super::permissions::{Evaluator, PermissionQuery};
 use super::{MigrationIdentity, PermissionCheck};
+use crate::config::Config;
 use crate::inventory::Inventory;
 
 /// The objects of one tenant an action is needed on.
@@ -11,6 +12,9 @@ use crate::inventory::Inventory;
 enum Objects {
     /// Every managed disk of the tenant.
     Disks,
+    /// The resource group the plan creates disk copies and VMs in
+    /// (`[disk] target_subscription_id` / `target_resource_group`).
+    DiskTargetGroup,
 }
 
 struct Requirement {
@@ -23,17 +27,54 @@ struct Requirement {
 /// Seed 000: the cross-tenant snapshot PUT makes ARM check, with the source
 /// tenant's token, read and beginGetAccess on the source disk (a linked access
 /// check; missing either gives 403 LinkedAuthorizationFailed).
-const REQUIREMENTS: &[Requirement] = &[Requirement {
-    workload: "disk",
-    tenant: "source",
-    objects: Objects::Disks,
-    actions: &[
-        "Microsoft.Compute/disks/read",
-        "Microsoft.Compute/disks/beginGetAccess/action",
-    ],
-}];
+///
+/// In the target, the same identity's token creates the snapshot (Disk
+/// Snapshot Contributor), the disk from it, and for an OS disk the VM, its
+/// NIC and the subnet join (Virtual Machine Contributor plus network rights);
+/// a disk encrypted with a customer-managed key is copied into a target disk
+/// encryption set, which ARM checks with diskEncryptionSets/read. DISK-007
+/// picks the subset each disk needs.
+const REQUIREMENTS: &[Requirement] = &[
+    Requirement {
+        workload: "disk",
+        tenant: "source",
+        objects: Objects::Disks,
+        actions: &[
+            "Microsoft.Compute/disks/read",
+            "Microsoft.Compute/disks/beginGetAccess/action",
+        ],
+    },
+    Requirement {
+        workload: "disk",
+        tenant: "target",
+        objects: Objects::DiskTargetGroup,
+        actions: &[
+            "Microsoft.Compute/snapshots/write",
+            "Microsoft.Compute/disks/write",
+            "Microsoft.Compute/diskEncryptionSets/read",
+            "Microsoft.Compute/virtualMachines/write",
+            "Microsoft.Network/networkInterfaces/write",
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+        ],
+    },
+];
 
-pub fn compute(inv: &Inventory, identities: &[MigrationIdentity]) -> Vec<PermissionCheck> {
+/// Canonical id of the plan's disk target resource group, when configured.
+pub fn disk_target_group(cfg: &Config) -> Option<(String, String)> {
+    let sub = cfg.disk.target_subscription_id.as_deref()?.trim();
+    let rg = cfg.disk.target_resource_group.as_deref()?.trim();
+    if sub.is_empty() || rg.is_empty() {
+        return None;
+    }
+    let id = crate::normalize::canonical_id(&format!("/subscriptions/{sub}/resourceGroups/{rg}"));
+    Some((id, rg.to_string()))
+}
+
+pub fn compute(
+    inv: &Inventory,
+    cfg: &Config,
+    identities: &[MigrationIdentity],
+) -> Vec<PermissionCheck> {
     let eval = Evaluator::new(inv);
     let mut out = Vec::new();
     for req in REQUIREMENTS {
@@ -41,12 +82,18 @@ pub fn compute(inv: &Inventory, identities: &[MigrationIdentity]) -> Vec<Permiss
             .iter()
             .find(|i| i.workload == req.workload && i.tenant == req.tenant)
             .and_then(|i| i.object_id.clone());
+        let target_group = disk_target_group(cfg);
         let objects: Vec<(&str, &str)> = match req.objects {
             Objects::Disks => inv
                 .disks
                 .iter()
                 .filter(|d| d.tenant == req.tenant)
                 .map(|d| (d.id.as_str(), d.name.as_str()))
+                .collect(),
+            Objects::DiskTargetGroup => target_group
+                .as_ref()
+                .map(|(id, name)| (id.as_str(), name.as_str()))
+                .into_iter()
                 .collect(),
         };
         for (id, name) in objects {

@@ -6,10 +6,12 @@
 //! snapshot and the config, and registered beside the base tables.
 
 pub mod access;
+pub mod b2b;
 pub mod identities;
 pub mod items;
 pub mod mailbox_pairs;
 pub mod permissions;
+pub mod tokens;
 
 use super::table::{Table, TableDef};
 use super::Inventory;
@@ -93,6 +95,51 @@ tables! {
         conditional: bool,
     }
 
+    /// Which tenant must issue each token of the disk copy (the primary
+    /// `Authorization` token for the subscription in the request URL, the
+    /// auxiliary one for the linked source disk's subscription), and the
+    /// account of the migration identity that signs in there.
+    TokenPlan => "token_plan", source: "derived from the config, subscriptions, disks and migration_identities" {
+        workload: String,
+        /// primary or auxiliary.
+        role: String,
+        /// source or target: the side whose account gets the token.
+        tenant: String,
+        subscription_id: String,
+        /// The subscription is listed in that side's export.
+        subscription_found: bool,
+        /// Tenant that owns the subscription (from the export).
+        subscription_tenant_id: Option<String>,
+        /// Tenant the token is requested from (the side's tenant id).
+        token_tenant_id: Option<String>,
+        mode: Option<String>,
+        /// The identity's object in that tenant (member, guest or service principal).
+        account_id: Option<String>,
+        /// member, guest or service-principal.
+        account_kind: Option<String>,
+    }
+
+    /// Whether cross-tenant access settings let each user migration identity
+    /// collaborate: inbound in the tenant where it is a guest, outbound in its
+    /// home tenant.
+    B2bAccess => "b2b_access", source: "derived from cross_tenant_access_policies, cross_tenant_access_targets, group_members and migration_identities" {
+        workload: String,
+        identity: String,
+        /// inbound or outbound.
+        direction: String,
+        /// The tenant whose setting this is.
+        tenant: String,
+        partner_tenant_id: Option<String>,
+        /// partner (a partner entry decides), default, or none (no settings collected).
+        decided_by: String,
+        /// allowed or blocked, for users and groups.
+        access_type: Option<String>,
+        /// Targets of the deciding setting, `; `-joined.
+        targets: Option<String>,
+        /// Null when no settings were found.
+        allowed: Option<bool>,
+    }
+
     /// The migratable items whose readiness the assessment decides.
     Item => "items", source: "derived from the source tenant's inventory and the user files" {
         workload: String,
@@ -109,6 +156,8 @@ pub fn table_defs() -> Vec<TableDef> {
         MailboxPair::def(),
         MigrationIdentity::def(),
         PermissionCheck::def(),
+        TokenPlan::def(),
+        B2bAccess::def(),
         Item::def(),
         RunContext::def(),
     ]
@@ -131,6 +180,10 @@ tables! {
         scope_group_lc: Option<String>,
         /// Whether a user mapping file is configured.
         user_mapping_configured: bool,
+        /// `[disk] target_subscription_id`, lower-case.
+        target_subscription_id: Option<String>,
+        /// Canonical id of the disk target resource group.
+        target_resource_group_id: Option<String>,
     }
 }
 
@@ -151,8 +204,11 @@ pub fn compute(
     let ids = identities::compute(inv, cfg);
     let ((pairs, items), checks) = rayon::join(
         || rayon::join(|| mailbox_pairs::compute(inv), || items::compute(inv)),
-        || access::compute(inv, &ids),
+        || access::compute(inv, cfg, &ids),
     );
+    let side_tenant = |side: &str| tenant_id(inv, cfg, side);
+    let token_plan = tokens::compute(inv, cfg, &ids, side_tenant);
+    let b2b = b2b::compute(inv, &ids, side_tenant);
     let ctx = RunContext {
         run_date: run_date.to_string(),
         run_time: run_time.to_string(),
@@ -167,12 +223,20 @@ pub fn compute(
             .map(crate::normalize::canonical_region),
         scope_group_lc: cfg.exchange.scope_group.as_ref().map(|s| s.to_lowercase()),
         user_mapping_configured: cfg.powerplatform.user_mapping.is_some(),
+        target_subscription_id: cfg
+            .disk
+            .target_subscription_id
+            .as_deref()
+            .map(|s| s.trim().to_lowercase()),
+        target_resource_group_id: access::disk_target_group(cfg).map(|(id, _)| id),
     };
     Ok(Derived {
         frames: vec![
             (MailboxPair::NAME, MailboxPair::to_frame(&pairs)?),
             (MigrationIdentity::NAME, MigrationIdentity::to_frame(&ids)?),
             (PermissionCheck::NAME, PermissionCheck::to_frame(&checks)?),
+            (TokenPlan::NAME, TokenPlan::to_frame(&token_plan)?),
+            (B2bAccess::NAME, B2bAccess::to_frame(&b2b)?),
             (Item::NAME, Item::to_frame(&items)?),
             (RunContext::NAME, RunContext::to_frame(&[ctx])?),
         ],
@@ -198,28 +262,19 @@ fn tenant_id(inv: &Inventory, cfg: &Config, side: &str) -> Option<String> {
         })
 }
 
-/// The base tables the derived computations read as typed records.
-pub const TYPED_INPUTS: &[&str] = &[
-    "tenants",
-    "users",
-    "service_principals",
-    "applications",
-    "group_members",
-    "subscription_management_groups",
-    "role_definitions",
-    "role_definition_actions",
-    "role_assignments",
-    "deny_assignments",
-    "deny_assignment_actions",
-    "deny_assignment_principals",
-    "disks",
-    "registries",
-    "gallery_image_versions",
-    "mailboxes",
-    "mail_users",
-    "proxy_addresses",
-    "pp_environments",
-    "user_mapping",
+/// Large base tables no derived computation reads: assess leaves them as
+/// columns and does not build typed records for them (every other table is
+/// typed, so a derived table that starts reading one just works).
+pub const UNTYPED: &[&str] = &[
+    "user_licenses",
+    "recipient_capabilities",
+    "distribution_group_members",
+    "registry_tags",
+    "registry_manifests",
+    "repositories",
+    "mailbox_holds",
+    "migration_batch",
+    "user_file_issues",
 ];
 
 /// Which base tables each derived table reads: a derived table is only as
@@ -235,6 +290,13 @@ pub fn inputs(name: &str) -> &'static [&'static str] {
             "role_definition_actions",
             "role_assignments",
             "deny_assignments",
+            "group_members",
+        ],
+        "token_plan" => &["subscriptions", "disks", "users", "service_principals"],
+        "b2b_access" => &[
+            "cross_tenant_access_policies",
+            "cross_tenant_access_targets",
+            "users",
             "group_members",
         ],
         _ => &[],
