@@ -5,5 +5,6 @@ mod gallery;
 pub mod parse;
 mod rbac;
 mod resources;
+mod services;
 #[cfg(test)]
 mod tests;

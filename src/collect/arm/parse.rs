@@ -12,7 +12,7 @@
 //! subscription can be placed under a gallery parsed earlier from either
 //! source.
 
-use super::{containers, gallery, rbac, resources};
+use super::{containers, gallery, rbac, resources, services};
 use crate::collect::{CollectionOutcome, CollectionSpec};
 use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
@@ -41,6 +41,11 @@ pub(super) const ROLE_DEFINITIONS: &str = "arm/role-definitions";
 pub(super) const ROLE_ASSIGNMENTS: &str = "arm/role-assignments";
 pub(super) const DENY_ASSIGNMENTS: &str = "arm/deny-assignments";
 pub(super) const LOCKS: &str = "arm/locks";
+pub(super) const RESOURCES: &str = "arm/resources";
+pub(super) const KEY_VAULTS: &str = "arm/key-vaults";
+pub(super) const SQL_SERVERS: &str = "arm/sql-servers";
+pub(super) const STORAGE_ACCOUNTS: &str = "arm/storage-accounts";
+pub(super) const POLICY_ASSIGNMENTS: &str = "arm/policy-assignments";
 pub(super) const ARG_RESOURCES: &str = "resource-graph/resources";
 pub(super) const ARG_CONTAINERS: &str = "resource-graph/resourcecontainers";
 
@@ -86,9 +91,19 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         ],
     ),
     spec(LOCKS, &["locks"]),
+    spec(RESOURCES, &["resources", "resource_user_identities"]),
+    spec(KEY_VAULTS, &["key_vaults"]),
+    spec(SQL_SERVERS, &["sql_servers"]),
+    spec(STORAGE_ACCOUNTS, &["storage_accounts"]),
+    spec(POLICY_ASSIGNMENTS, &["policy_assignments"]),
     spec(
         ARG_RESOURCES,
         &[
+            "resources",
+            "resource_user_identities",
+            "key_vaults",
+            "sql_servers",
+            "storage_accounts",
             "disks",
             "snapshots",
             "virtual_machines",
@@ -205,6 +220,26 @@ const KINDS: &[Kind] = &[
         graph: None,
         parse: rbac::lock,
     },
+    Kind {
+        collection: KEY_VAULTS,
+        graph: Some((ARG_RESOURCES, "microsoft.keyvault/vaults")),
+        parse: services::key_vault,
+    },
+    Kind {
+        collection: SQL_SERVERS,
+        graph: Some((ARG_RESOURCES, "microsoft.sql/servers")),
+        parse: services::sql_server,
+    },
+    Kind {
+        collection: STORAGE_ACCOUNTS,
+        graph: Some((ARG_RESOURCES, "microsoft.storage/storageaccounts")),
+        parse: services::storage_account,
+    },
+    Kind {
+        collection: POLICY_ASSIGNMENTS,
+        graph: None,
+        parse: services::policy_assignment,
+    },
 ];
 
 /// Reads every ARM and Resource Graph collection of one tenant into `inv`
@@ -218,11 +253,16 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
     // Rows whose type xtenant has no table for (a query without a type
     // filter) are counted in the outcome but feed nothing.
     let mut graph_rows: HashMap<(&str, String), Vec<RawItem>> = HashMap::new();
+    // Every `resources` row in page order, for the generic resource table.
+    let mut graph_resources: Vec<RawItem> = Vec::new();
     for (collection, pages) in &graph_pages {
         let rows = items(pages, Envelope::Data)?;
         counts.insert(collection, rows.len());
         for row in rows {
             let ty = graph_type(&row)?;
+            if *collection == ARG_RESOURCES {
+                graph_resources.push(row.clone());
+            }
             graph_rows.entry((collection, ty)).or_default().push(row);
         }
     }
@@ -244,6 +284,18 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
                 (kind.parse)(row, &mut sink)?;
             }
         }
+    }
+
+    // The generic list: every resource once, whatever its type, from the
+    // `arm/resources` list first and then from every Resource Graph row.
+    let pages: Vec<Page> = raw.pages(side, RESOURCES)?;
+    let arm_items = items(&pages, Envelope::Value)?;
+    counts.insert(RESOURCES, arm_items.len());
+    for item in &arm_items {
+        services::resource(item, &mut sink)?;
+    }
+    for row in &graph_resources {
+        services::resource(row, &mut sink)?;
     }
 
     COLLECTIONS
