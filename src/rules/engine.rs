@@ -255,13 +255,29 @@ fn findings_from(df: &DataFrame) -> std::result::Result<Vec<RawFinding>, String>
 }
 
 /// Runs rules in parallel; the result is in the order of `rules`.
+/// Stack of the threads rules run on. Planning and running a polars SQL query
+/// recurses once per expression node, and a worker waiting on polars may run
+/// another rule's job on top of its own stack; the default 2 MiB overflows on
+/// the larger rules in debug builds.
+const RULE_THREAD_STACK: usize = 16 << 20;
+
 pub fn run_all(
     rules: &[&Rule],
     catalog: &Catalog,
     overrides: &BTreeMap<String, toml::Table>,
 ) -> Vec<RuleOutcome> {
-    rules
-        .par_iter()
-        .map(|r| run_rule(r, catalog, overrides.get(&r.id)))
-        .collect()
+    let run = || {
+        rules
+            .par_iter()
+            .map(|r| run_rule(r, catalog, overrides.get(&r.id)))
+            .collect()
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(RULE_THREAD_STACK)
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        // Without a pool of our own, the global one still runs the rules.
+        Err(_) => run(),
+    }
 }
