@@ -205,15 +205,38 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["EXO-009", "EXO-019"],
         &[],
     );
-    // Power Platform.
+    // Power Platform: the guest admin in Fabrikam holds no admin role
+    // (PP-016), which holds back every environment; each environment has its
+    // own planted problems on top.
     e(
         "environment",
         "Contoso (default)",
         Blocked,
-        &["PP-001"],
+        &["PP-001", "PP-002", "PP-016"],
         &[],
     );
-    e("environment", "Contoso Trial", Blocked, &["PP-001"], &[]);
+    e(
+        "environment",
+        "Contoso Trial",
+        Blocked,
+        &["PP-001", "PP-003", "PP-004", "PP-005", "PP-009", "PP-016"],
+        &["PP-021"],
+    );
+    e(
+        "environment",
+        "Contoso Sales UAT",
+        Blocked,
+        &["PP-007", "PP-008", "PP-016", "PP-017"],
+        &["PP-006", "PP-010", "PP-011", "PP-015", "PP-019"],
+    );
+    // Clean but for the operator and its connections to recreate.
+    e(
+        "environment",
+        "Contoso Sales",
+        Blocked,
+        &["PP-016"],
+        &["PP-011"],
+    );
     e(
         "mapped-user",
         "diego.siciliani@contoso.com",
@@ -234,6 +257,22 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         Blocked,
         &["PP-014"],
         &[],
+    );
+    // Subscription directory transfer (the alternative path): what moving
+    // each whole subscription would break.
+    e(
+        "subscription",
+        "Contoso Production",
+        Blocked,
+        &["SUB-005", "SUB-008"],
+        &["SUB-002", "SUB-003", "SUB-004", "SUB-007", "SUB-009"],
+    );
+    e(
+        "subscription",
+        "Contoso Dev-Test",
+        Blocked,
+        &["SUB-001", "SUB-006"],
+        &["SUB-002"],
     );
     m
 }
@@ -281,6 +320,8 @@ fn every_item_has_the_planted_readiness_and_rules() {
     assert_eq!(count("mailbox"), 25);
     assert_eq!(count("environment"), 4);
     assert_eq!(count("registry"), 2);
+    assert_eq!(count("subscription"), 3);
+    assert_eq!(count("mapped-user"), 8);
     assert_eq!(r.summary.exit_code, xtenant::error::exit::FAILING);
     assert!(
         r.summary.rule_errors.is_empty(),
@@ -478,4 +519,58 @@ fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
         finding("ID-005", "migrator@fabrikam.com inbound (source tenant)").0,
         "pass"
     );
+}
+
+#[test]
+fn planted_power_platform_and_subscription_cases_have_exact_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = common::assess_case("demo", dir.path());
+    let find = |rule: &str, name: &str| -> (String, String) {
+        let hits: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule && f.object_name == name)
+            .collect();
+        assert_eq!(hits.len(), 1, "{rule} on {name}: {hits:?}");
+        (hits[0].status.clone(), hits[0].reason.clone())
+    };
+    // The request submitted on 2026-11-10 and never approved has expired
+    // whatever day the test runs (the demo was made on 2026-11-20).
+    let (st, why) = find("PP-017", "Contoso Sales UAT");
+    assert_eq!(st, "fail");
+    assert!(
+        why.contains("2026-11-10") && why.contains("has expired"),
+        "{why}"
+    );
+    // An approved request never expires.
+    assert_eq!(find("PP-017", "Contoso Sales").0, "pass");
+    // Only the target side of the operator check fails.
+    assert_eq!(find("PP-016", "admin@contoso.com in source").0, "pass");
+    let (st, why) = find(
+        "PP-016",
+        "admin_contoso.com#EXT#@fabrikam.onmicrosoft.com in target",
+    );
+    assert_eq!(st, "fail");
+    assert!(why.contains("holds none of"), "{why}");
+    // The one flow outside Dataverse is named.
+    let (_, why) = find("PP-007", "Contoso Sales UAT");
+    assert!(why.contains("UAT - mail test results to testers"), "{why}");
+    assert!(why.starts_with("1 of 2 cloud flows"), "{why}");
+    // The unmapped user is the enabled one, not the disabled tester or
+    // SYSTEM / INTEGRATION.
+    let (_, why) = find("PP-015", "Contoso Sales UAT");
+    assert!(why.ends_with(": grady.archie@contoso.com"), "{why}");
+    // Dataverse checks skip the environment without a database.
+    assert_eq!(find("PP-009", "Contoso (default)").0, "skip");
+    // The disk encrypted with the key from the subscription's own vault.
+    let (st, why) = find("SUB-008", "Contoso Production");
+    assert_eq!(st, "fail");
+    assert!(
+        why.contains("des-contoso-weu")
+            && why.contains("kv-contoso-cmk")
+            && why.contains("disk-app-cmk01"),
+        "{why}"
+    );
+    // Inherited management-group policy assignments are not counted.
+    assert_eq!(find("SUB-009", "Contoso Dev-Test").0, "pass");
 }

@@ -20,7 +20,11 @@ fn raw_export_doc_lists_every_collection() {
     let doc =
         std::fs::read_to_string(common::manifest_dir().join("docs/raw-export.md")).expect("doc");
     for spec in xtenant::collect::all_collections() {
-        let shown = spec.collection.replace("acr/*/", "acr/{loginServer}/");
+        // Per-parent collections are documented with the parent's name.
+        let shown = spec
+            .collection
+            .replace("acr/*/", "acr/{loginServer}/")
+            .replace('*', "{envName}");
         assert!(
             doc.contains(&format!("`{shown}")),
             "docs/raw-export.md lacks {shown}"

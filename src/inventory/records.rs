@@ -50,6 +50,10 @@ tables! {
         state: Option<String>,
         /// Tenant that owns the subscription (GUID).
         tenant_id: Option<String>,
+        /// subscriptionPolicies.quotaId: the offer (`CSP_2015-05-01`, `EnterpriseAgreement_2014-09-01`, ...).
+        quota_id: Option<String>,
+        /// subscriptionPolicies.spendingLimit: On, Off, CurrentPeriodOff.
+        spending_limit: Option<String>,
     }
 
     /// Management-group ancestry of each subscription, one row per ancestor.
@@ -607,6 +611,103 @@ tables! {
         excluded: bool,
     }
 
+    /// Microsoft Entra directory role assignments (active, not PIM-eligible).
+    DirectoryRoleAssignment => "directory_role_assignments", source: "Graph GET /v1.0/roleManagement/directory/roleAssignments" {
+        tenant: String,
+        id: String,
+        /// User, group or service principal object id.
+        principal_id: String,
+        /// Role definition id: the role template id for built-in roles, lower-case.
+        role_definition_id: String,
+        /// `/` for the whole directory, or an administrative unit / object.
+        directory_scope_id: Option<String>,
+    }
+
+    /// Every resource of each subscription, whatever its type.
+    GenericResource => "resources", source: "ARM GET /subscriptions/{s}/resources (2021-04-01); Resource Graph resources" {
+        tenant: String,
+        id: String,
+        subscription_id: String,
+        resource_group: String,
+        name: String,
+        /// Resource type, lower-case (`microsoft.containerservice/managedclusters`).
+        resource_type: String,
+        location: Option<String>,
+        kind: Option<String>,
+        sku: Option<String>,
+        managed_by: Option<String>,
+        /// identity.type: SystemAssigned, UserAssigned, `SystemAssigned, UserAssigned`, None.
+        identity_type: Option<String>,
+        /// identity.principalId of the system-assigned identity.
+        identity_principal_id: Option<String>,
+    }
+
+    /// User-assigned managed identities attached to resources, one row per attachment.
+    ResourceUserIdentity => "resource_user_identities", source: "ARM / Resource Graph identity.userAssignedIdentities" {
+        tenant: String,
+        resource_id: String,
+        /// Canonical id of the Microsoft.ManagedIdentity/userAssignedIdentities resource.
+        identity_id: String,
+        principal_id: Option<String>,
+    }
+
+    /// Key vaults.
+    KeyVault => "key_vaults", source: "ARM GET .../Microsoft.KeyVault/vaults (2023-07-01)" {
+        tenant: String,
+        id: String,
+        subscription_id: String,
+        resource_group: String,
+        name: String,
+        location: Option<String>,
+        /// properties.tenantId: the directory the vault authenticates against.
+        vault_tenant_id: Option<String>,
+        /// properties.vaultUri, lower-case, without trailing `/`.
+        vault_uri_lc: Option<String>,
+        /// Azure RBAC instead of access policies.
+        rbac_authorization: Option<bool>,
+        access_policy_count: i64,
+        purge_protection: Option<bool>,
+        soft_delete: Option<bool>,
+    }
+
+    /// Azure SQL logical servers.
+    SqlServer => "sql_servers", source: "ARM GET .../Microsoft.Sql/servers (2023-08-01)" {
+        tenant: String,
+        id: String,
+        subscription_id: String,
+        resource_group: String,
+        name: String,
+        location: Option<String>,
+        /// administrators.login of the Microsoft Entra admin, if one is set.
+        entra_admin_login: Option<String>,
+        entra_admin_sid: Option<String>,
+        entra_admin_tenant_id: Option<String>,
+        /// administrators.azureADOnlyAuthentication.
+        entra_only_auth: Option<bool>,
+        /// Encryption protector key when customer-managed (keyId), if returned.
+        key_id: Option<String>,
+    }
+
+    /// Storage accounts.
+    StorageAccount => "storage_accounts", source: "ARM GET .../Microsoft.Storage/storageAccounts (2023-05-01)" {
+        tenant: String,
+        id: String,
+        subscription_id: String,
+        resource_group: String,
+        name: String,
+        location: Option<String>,
+        kind: Option<String>,
+        sku: Option<String>,
+        /// Hierarchical namespace (ADLS Gen2): POSIX ACLs hold directory object ids.
+        hns_enabled: Option<bool>,
+        /// encryption.keySource: Microsoft.Storage or Microsoft.Keyvault.
+        key_source: Option<String>,
+        /// encryption.keyvaultproperties.keyvaulturi, lower-case, without trailing `/`.
+        key_vault_uri_lc: Option<String>,
+        /// azureFilesIdentityBasedAuthentication.directoryServiceOptions: AADDS, AD, AADKERB, None.
+        files_identity_auth: Option<String>,
+    }
+
     /// Management locks.
     Lock => "locks", source: "ARM GET .../providers/Microsoft.Authorization/locks (2016-09-01)" {
         tenant: String,
@@ -630,7 +731,7 @@ tables! {
         registration_state: Option<String>,
     }
 
-    /// Azure Policy assignments.
+    /// Azure Policy assignments visible at each subscription (inherited ones included).
     PolicyAssignment => "policy_assignments", source: "ARM GET /subscriptions/{s}/providers/Microsoft.Authorization/policyAssignments (2023-04-01)" {
         tenant: String,
         id: String,
@@ -644,6 +745,8 @@ tables! {
         enforcement_mode: Option<String>,
         /// The `effect` parameter value, when the assignment sets one.
         effect: Option<String>,
+        /// identity.type of the assignment's managed identity (remediation).
+        identity_type: Option<String>,
     }
 
     /// Parameter values of policy assignments, one row per value (array
@@ -820,6 +923,164 @@ tables! {
         key_managed_by: Option<String>,
         created: Option<String>,
         state: Option<String>,
+        /// linkedAppMetadata.type: set when an app (finance and operations) is linked to the environment.
+        linked_app_type: Option<String>,
+        /// linkedAppMetadata.url, e.g. `https://contoso.operations.dynamics.com`.
+        linked_app_url: Option<String>,
+    }
+
+    /// Enterprise policies linked to Power Platform environments, one row per policy.
+    PpEnvironmentPolicy => "pp_environment_policies", source: "BAP environments properties.enterprisePolicies" {
+        tenant: String,
+        environment_id: String,
+        /// The key under enterprisePolicies, lower-case: identity, vnets, customermanagedkeys, lockbox, ...
+        kind: String,
+        /// Canonical ARM id of the Microsoft.PowerPlatform/enterprisePolicies resource.
+        policy_id: Option<String>,
+        /// Linked, Unlinked, ...
+        link_status: Option<String>,
+    }
+
+    /// Storage each Power Platform environment consumes, one row per capacity type.
+    PpEnvironmentCapacity => "pp_environment_capacity", source: "BAP environments properties.capacity ($expand=properties.capacity)" {
+        tenant: String,
+        environment_id: String,
+        /// Database, File, Log.
+        capacity_type: String,
+        actual_mb: Option<f64>,
+        rated_mb: Option<f64>,
+    }
+
+    /// Dataverse storage capacity of each tenant, one row per capacity type.
+    PpTenantCapacity => "pp_tenant_capacity", source: "Power Platform API GET /licensing/tenantCapacity" {
+        tenant: String,
+        /// Database, File, Log, TrialDatabase, ...
+        capacity_type: String,
+        unit: Option<String>,
+        total: Option<f64>,
+        /// consumption.actual.
+        consumed: Option<f64>,
+        /// Available, Overflow, ... as returned.
+        status: Option<String>,
+    }
+
+    /// Tenant-to-tenant migration requests submitted from this tenant.
+    PpT2tMigration => "pp_t2t_migrations", source: "BAP GET /providers/Microsoft.BusinessAppPlatform/t2tmigrations (TenantToTenant-ViewMigrationRequest)" {
+        tenant: String,
+        /// Migration id.
+        id: String,
+        /// The environment's name (GUID), lower-case.
+        environment_name: Option<String>,
+        target_tenant_id: Option<String>,
+        created: Option<String>,
+        created_by_id: Option<String>,
+        /// approvalStatus as returned (Pending, Approved, Rejected, ...).
+        approval_status: Option<String>,
+        approval_actioned_by_id: Option<String>,
+    }
+
+    /// Cloud flows per environment.
+    PpFlow => "pp_flows", source: "Flow admin GET .../scopes/admin/environments/{env}/v2/flows (Get-AdminFlow)" {
+        tenant: String,
+        /// The environment's name, lower-case (the export directory).
+        environment_name: String,
+        /// Flow name (GUID).
+        id: String,
+        display_name: Option<String>,
+        /// Started, Stopped, Suspended.
+        state: Option<String>,
+        /// Dataverse workflow id: set when the definition lives in Dataverse (solution-aware).
+        workflow_entity_id: Option<String>,
+        created: Option<String>,
+        last_modified: Option<String>,
+    }
+
+    /// Canvas apps (and component libraries) per environment.
+    PpApp => "pp_apps", source: "Power Apps admin GET .../scopes/admin/environments/{env}/apps (Get-AdminPowerApp)" {
+        tenant: String,
+        environment_name: String,
+        id: String,
+        display_name: Option<String>,
+        /// ClassicCanvasApp, CodeApp, ...
+        app_type: Option<String>,
+        /// Environment (not solution-aware) or Solution.
+        alm_mode: Option<String>,
+        is_component_library: bool,
+        uses_custom_api: Option<bool>,
+        uses_on_premise_gateway: Option<bool>,
+    }
+
+    /// Connections per environment.
+    PpConnection => "pp_connections", source: "Power Apps admin GET .../scopes/admin/environments/{env}/connections (Get-AdminPowerAppConnection)" {
+        tenant: String,
+        environment_name: String,
+        id: String,
+        /// Connector name, the last segment of apiId, lower-case (`shared_office365`).
+        api_name: String,
+        display_name: Option<String>,
+        /// First statuses[].status: Connected, Error, ...
+        status: Option<String>,
+        /// On-premises data gateway the connection goes through.
+        gateway_id: Option<String>,
+    }
+
+    /// Custom connectors per environment.
+    PpCustomConnector => "pp_custom_connectors", source: "Power Apps admin GET .../scopes/admin/environments/{env}/apis (Get-AdminPowerAppConnector)" {
+        tenant: String,
+        environment_name: String,
+        /// Connector name, lower-case (`shared_contoso-20erp-5f...`).
+        name: String,
+        display_name: Option<String>,
+    }
+
+    /// Solutions installed in each Dataverse organization.
+    PpSolution => "pp_solutions", source: "Dataverse GET {instanceUrl}/api/data/v9.2/solutions" {
+        tenant: String,
+        environment_name: String,
+        solution_id: Option<String>,
+        unique_name: String,
+        unique_name_lc: String,
+        friendly_name: Option<String>,
+        is_managed: Option<bool>,
+        version: Option<String>,
+    }
+
+    /// Users of each Dataverse organization.
+    PpSystemUser => "pp_system_users", source: "Dataverse GET {instanceUrl}/api/data/v9.2/systemusers" {
+        tenant: String,
+        environment_name: String,
+        id: String,
+        full_name: Option<String>,
+        /// domainname: the user's UPN, lower-case.
+        domain_name_lc: Option<String>,
+        internal_email_lc: Option<String>,
+        is_disabled: Option<bool>,
+        /// 0 Read-Write, 1 Administrative, 2 Read, 3 Support User, 4 Non-interactive, 5 Delegated Admin.
+        access_mode: Option<i64>,
+        /// azureactivedirectoryobjectid (GUID).
+        entra_object_id: Option<String>,
+    }
+
+    /// Copilot Studio agents (bots) of each Dataverse organization.
+    PpBot => "pp_bots", source: "Dataverse GET {instanceUrl}/api/data/v9.2/bots" {
+        tenant: String,
+        environment_name: String,
+        id: String,
+        name: Option<String>,
+        schema_name: Option<String>,
+        /// statecode: 0 active, 1 inactive.
+        state: Option<i64>,
+    }
+
+    /// Power Pages websites of each Dataverse organization.
+    PpWebsite => "pp_websites", source: "Dataverse GET {instanceUrl}/api/data/v9.2/powerpagesites and /adx_websites" {
+        tenant: String,
+        environment_name: String,
+        id: String,
+        name: Option<String>,
+        /// enhanced (powerpagesite) or standard (adx_website).
+        data_model: String,
+        state: Option<i64>,
     }
 
     /// Live token requests made for each migration identity (no offline

@@ -32,6 +32,7 @@ pub const ITEM_KINDS: &[&str] = &[
     "mailbox",
     "environment",
     "mapped-user",
+    "subscription",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]

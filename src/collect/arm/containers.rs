@@ -64,6 +64,11 @@ pub(super) fn subscription(item: &RawItem, sink: &mut Sink) -> Result<()> {
         display_name: str_at(v, "displayName").or_else(|| str_at(v, "name")),
         state: str_at(v, "state").or_else(|| str_at(v, "properties.state")),
         tenant_id: str_at(v, "tenantId").and_then(|t| canonical_guid(&t)),
+        // ARM puts the policies at the top level, Resource Graph under properties.
+        quota_id: str_at(v, "subscriptionPolicies.quotaId")
+            .or_else(|| str_at(v, "properties.subscriptionPolicies.quotaId")),
+        spending_limit: str_at(v, "subscriptionPolicies.spendingLimit")
+            .or_else(|| str_at(v, "properties.subscriptionPolicies.spendingLimit")),
     });
     Ok(())
 }

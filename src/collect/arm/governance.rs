@@ -86,6 +86,9 @@ pub(super) fn policy_assignment(item: &RawItem, sink: &mut Sink) -> Result<()> {
         policy_definition_id: str_at(v, "properties.policyDefinitionId").map(|s| canonical_id(&s)),
         enforcement_mode: str_at(v, "properties.enforcementMode"),
         effect,
+        // The assignment's managed identity (remediation tasks) is a
+        // resource a subscription transfer does not carry (SUB-003).
+        identity_type: str_at(v, "identity.type"),
     });
     Ok(())
 }

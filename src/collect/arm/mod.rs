@@ -6,6 +6,7 @@ mod governance;
 pub mod parse;
 mod rbac;
 mod resources;
+mod services;
 #[cfg(test)]
 mod tests;
 mod vm;

@@ -12,7 +12,7 @@
 //! subscription can be placed under a gallery parsed earlier from either
 //! source.
 
-use super::{containers, gallery, governance, rbac, resources, vm};
+use super::{containers, gallery, governance, rbac, resources, services, vm};
 use crate::collect::{CollectionOutcome, CollectionSpec};
 use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
@@ -46,6 +46,10 @@ pub(super) const VM_INSTANCE_VIEWS: &str = "arm/vm-instance-views";
 pub(super) const RESOURCE_SKUS: &str = "arm/resource-skus";
 pub(super) const MARKETPLACE_AGREEMENTS: &str = "arm/marketplace-agreements";
 pub(super) const PROVIDERS: &str = "arm/providers";
+pub(super) const RESOURCES: &str = "arm/resources";
+pub(super) const KEY_VAULTS: &str = "arm/key-vaults";
+pub(super) const SQL_SERVERS: &str = "arm/sql-servers";
+pub(super) const STORAGE_ACCOUNTS: &str = "arm/storage-accounts";
 pub(super) const POLICY_ASSIGNMENTS: &str = "arm/policy-assignments";
 pub(super) const ARG_RESOURCES: &str = "resource-graph/resources";
 pub(super) const ARG_CONTAINERS: &str = "resource-graph/resourcecontainers";
@@ -101,9 +105,18 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         POLICY_ASSIGNMENTS,
         &["policy_assignments", "policy_assignment_parameters"],
     ),
+    spec(RESOURCES, &["resources", "resource_user_identities"]),
+    spec(KEY_VAULTS, &["key_vaults"]),
+    spec(SQL_SERVERS, &["sql_servers"]),
+    spec(STORAGE_ACCOUNTS, &["storage_accounts"]),
     spec(
         ARG_RESOURCES,
         &[
+            "resources",
+            "resource_user_identities",
+            "key_vaults",
+            "sql_servers",
+            "storage_accounts",
             "disks",
             "snapshots",
             "virtual_machines",
@@ -277,6 +290,24 @@ const KINDS: &[Kind] = &[
         parse: governance::policy_assignment,
         envelope: Envelope::Value,
     },
+    Kind {
+        collection: KEY_VAULTS,
+        graph: Some((ARG_RESOURCES, "microsoft.keyvault/vaults")),
+        parse: services::key_vault,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: SQL_SERVERS,
+        graph: Some((ARG_RESOURCES, "microsoft.sql/servers")),
+        parse: services::sql_server,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: STORAGE_ACCOUNTS,
+        graph: Some((ARG_RESOURCES, "microsoft.storage/storageaccounts")),
+        parse: services::storage_account,
+        envelope: Envelope::Value,
+    },
 ];
 
 /// Resource Graph types that come in bulk (100,000 disks in a large tenant):
@@ -374,6 +405,25 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
             }
         }
     }
+
+    // The generic list: every resource once, whatever its type, from the
+    // `arm/resources` list first and then from every Resource Graph row.
+    let mut n = 0;
+    raw.for_each_page(side, RESOURCES, |page| {
+        let list = items(std::slice::from_ref(page), Envelope::Value)?;
+        n += list.len();
+        for item in &list {
+            services::resource(item, &mut sink)?;
+        }
+        Ok(())
+    })?;
+    counts.insert(RESOURCES, n);
+    raw.for_each_page(side, ARG_RESOURCES, |page| {
+        for row in items(std::slice::from_ref(page), Envelope::Data)? {
+            services::resource(&row, &mut sink)?;
+        }
+        Ok(())
+    })?;
 
     COLLECTIONS
         .iter()

@@ -1173,6 +1173,10 @@ fn every_fixture_parses_into_frames() {
         .page("arm/resource-skus", 1, "resource-skus")
         .page("arm/marketplace-agreements", 1, "marketplace-agreements")
         .page("arm/providers", 1, "providers")
+        .page("arm/resources", 1, "resources")
+        .page("arm/key-vaults", 1, "key-vaults")
+        .page("arm/sql-servers", 1, "sql-servers")
+        .page("arm/storage-accounts", 1, "storage-accounts")
         .page("arm/policy-assignments", 1, "policy-assignments")
         .page("resource-graph/resources", 1, "resource-graph-resources")
         .page(
@@ -1193,4 +1197,152 @@ fn every_fixture_parses_into_frames() {
             assert!(rows(t) > 0, "{t} is empty");
         }
     }
+}
+
+#[test]
+fn generic_resources_keep_their_managed_identities() {
+    let (inv, outcomes) = Export::new()
+        .page("arm/resources", 1, "resources")
+        .page("resource-graph/resources", 1, "resource-graph-resources")
+        .parse();
+    assert_eq!(outcome(&outcomes, "arm/resources").items, 3);
+    // Three from the list, then the five Resource Graph rows (any type).
+    assert_eq!(inv.resources.len(), 8);
+    let vm = &inv.resources[0];
+    assert_eq!(
+        (
+            vm.resource_type.as_str(),
+            vm.identity_type.as_deref(),
+            vm.identity_principal_id.as_deref()
+        ),
+        (
+            "microsoft.compute/virtualmachines",
+            Some("SystemAssigned, UserAssigned"),
+            Some("d8a4f3b2-1c0e-4f9d-8b7a-6c5d4e3f2a1b")
+        )
+    );
+    let uai: Vec<(&str, &str, Option<&str>)> = inv
+        .resource_user_identities
+        .iter()
+        .map(|u| {
+            (
+                u.resource_id.as_str(),
+                u.identity_id.as_str(),
+                u.principal_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        uai,
+        vec![(
+            vm.id.as_str(),
+            "/subscriptions/291bba3f-e0a5-47bc-a099-3bdcb2a50a05/resourcegroups/myresourcegroup/providers/microsoft.managedidentity/userassignedidentities/myidentity",
+            Some("9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d")
+        )]
+    );
+    let aks = &inv.resources[2];
+    assert_eq!(aks.identity_type.as_deref(), Some("None"));
+    assert_eq!(aks.managed_by, None);
+    assert_eq!(aks.sku.as_deref(), Some("Base"));
+    // Resource Graph's network interface, which has no typed table, is here.
+    assert!(inv
+        .resources
+        .iter()
+        .any(|r| r.resource_type == "microsoft.network/networkinterfaces"));
+}
+
+#[test]
+fn vaults_sql_servers_storage_and_policy_assignments() {
+    let (inv, _) = Export::new()
+        .page("arm/subscriptions", 1, "subscriptions")
+        .page("arm/key-vaults", 1, "key-vaults")
+        .page("arm/sql-servers", 1, "sql-servers")
+        .page("arm/storage-accounts", 1, "storage-accounts")
+        .page("arm/policy-assignments", 1, "policy-assignments")
+        .parse();
+    assert_eq!(
+        inv.subscriptions[0].quota_id.as_deref(),
+        Some("Internal_2014-09-01")
+    );
+    let kv: Vec<_> = inv
+        .key_vaults
+        .iter()
+        .map(|k| {
+            (
+                k.vault_tenant_id.as_deref(),
+                k.vault_uri_lc.as_deref(),
+                k.rbac_authorization,
+                k.access_policy_count,
+                k.purge_protection,
+            )
+        })
+        .collect();
+    let tenant = Some("31c75423-32d6-4322-88b7-c478bdde4858");
+    assert_eq!(
+        kv,
+        vec![
+            (
+                tenant,
+                Some("https://sample-vault.vault.azure.net"),
+                Some(false),
+                1,
+                None
+            ),
+            (
+                tenant,
+                Some("https://sample-vault-rbac.vault.azure.net"),
+                Some(true),
+                0,
+                Some(true)
+            ),
+        ]
+    );
+    let sql = &inv.sql_servers[0];
+    assert_eq!(
+        (
+            sql.entra_admin_login.as_deref(),
+            sql.entra_admin_sid.as_deref(),
+            sql.entra_only_auth
+        ),
+        (
+            Some("bob@contoso.com"),
+            Some("00000011-1111-2222-2222-123456789111"),
+            Some(true)
+        )
+    );
+    assert_eq!(inv.sql_servers[1].entra_admin_login, None);
+    let st = &inv.storage_accounts[0];
+    assert_eq!(
+        (
+            st.hns_enabled,
+            st.key_source.as_deref(),
+            st.key_vault_uri_lc.as_deref(),
+            st.files_identity_auth.as_deref()
+        ),
+        (
+            Some(true),
+            Some("Microsoft.Keyvault"),
+            Some("https://myvault.vault.azure.net"),
+            Some("AADKERB")
+        )
+    );
+    assert_eq!(inv.storage_accounts[1].hns_enabled, None);
+    let pa: Vec<(&str, &str, Option<&str>)> = inv
+        .policy_assignments
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.scope.as_str(),
+                p.identity_type.as_deref(),
+            )
+        })
+        .collect();
+    // The assignment's managed identity (SUB-003) is read; an assignment
+    // without one has none.
+    assert_eq!(pa[0], ("CostManagement", SUB, Some("SystemAssigned")));
+    assert!(
+        pa.len() > 1 && pa[1..].iter().all(|p| p.2.is_none()),
+        "{pa:?}"
+    );
 }

@@ -81,6 +81,13 @@ const XTAP_PARTNERS: CollectionSpec = CollectionSpec {
     ],
 };
 
+/// Active directory role assignments (PIM-eligible ones are a different list).
+const DIRECTORY_ROLE_ASSIGNMENTS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/directory-role-assignments",
+    tables: &["directory_role_assignments"],
+};
+
 pub const COLLECTIONS: &[CollectionSpec] = &[
     ORGANIZATION,
     USERS,
@@ -91,6 +98,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     APP_ROLE_ASSIGNMENTS,
     XTAP_DEFAULT,
     XTAP_PARTNERS,
+    DIRECTORY_ROLE_ASSIGNMENTS,
 ];
 
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
@@ -114,6 +122,8 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
         let n = parse_cross_tenant_access(raw, side, inv, spec, env)?;
         out.push(spec.outcome(raw, side, n)?);
     }
+    let n = parse_directory_role_assignments(raw, side, inv)?;
+    out.push(DIRECTORY_ROLE_ASSIGNMENTS.outcome(raw, side, n)?);
     Ok(out)
 }
 
@@ -507,6 +517,29 @@ fn parse_app_role_assignments(raw: &RawExport, side: Side, inv: &mut Inventory) 
             // The zero GUID is "default access", a real grant: kept, not nulled.
             app_role_id: object_id(&field("appRoleId")?),
         });
+    }
+    Ok(list.len())
+}
+
+fn parse_directory_role_assignments(
+    raw: &RawExport,
+    side: Side,
+    inv: &mut Inventory,
+) -> Result<usize> {
+    let pages = raw.pages(side, DIRECTORY_ROLE_ASSIGNMENTS.collection)?;
+    let list = items(&pages, Envelope::Value)?;
+    for item in &list {
+        let field = |f: &str| required(item, f, &DIRECTORY_ROLE_ASSIGNMENTS);
+        inv.directory_role_assignments
+            .push(crate::inventory::DirectoryRoleAssignment {
+                tenant: side.as_str().to_string(),
+                // Opaque (base64url-like): kept exactly as sent.
+                id: field("id")?.trim().to_string(),
+                principal_id: object_id(&field("principalId")?),
+                // Built-in roles are assigned by their template id.
+                role_definition_id: object_id(&field("roleDefinitionId")?).to_ascii_lowercase(),
+                directory_scope_id: str_at(item.value, "directoryScopeId"),
+            });
     }
     Ok(list.len())
 }
@@ -1040,6 +1073,45 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn directory_role_assignments_keep_the_role_template() {
+        let (inv, outcomes) = run(&[(
+            "directory-role-assignments-select.json",
+            "graph/directory-role-assignments/page-0001.json",
+        )]);
+        let got: Vec<(&str, &str, &str, Option<&str>)> = inv
+            .directory_role_assignments
+            .iter()
+            .map(|a| {
+                (
+                    a.id.as_str(),
+                    a.principal_id.as_str(),
+                    a.role_definition_id.as_str(),
+                    a.directory_scope_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "lAPpYvVpN0KRkAEhdxReEJC2sEqbR_9Hr48lds9SGHI-1",
+                    "4ab6a6e6-0a3f-4e5c-8b6a-6f2a1d5c3b70",
+                    "62e90394-69f5-4237-9190-012177145e10",
+                    Some("/")
+                ),
+                (
+                    "l4WGEZJsw0ycNrzrusjbcNKrhiYfVVNMuw-fCfqAhOg-1",
+                    "9d1e8c7b-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+                    "11648597-926c-4cf3-9c36-bcebb0ba8dcc",
+                    Some("/administrativeUnits/5d107bba-d8e2-4e13-b6ae-884be90e5d1a")
+                ),
+            ]
+        );
+        let o = outcome(&outcomes, "graph/directory-role-assignments");
+        assert_eq!((o.status, o.items), (Status::Complete, 2));
     }
 
     #[test]

@@ -1,2 +1,5 @@
-//! powerplatform family collector.
+//! powerplatform family collector: BAP, Power Apps, Power Automate and
+//! Power Platform admin lists, and Dataverse Web API queries.
+mod items;
 pub mod parse;
+mod perenv;

@@ -37,6 +37,15 @@ pub fn compute(inv: &Inventory) -> Vec<Item> {
         let name = e.display_name.clone().unwrap_or_else(|| e.name.clone());
         push("powerplatform", "environment", &e.id, &name);
     }
+    // The subscription itself is the item of the directory-transfer path:
+    // what moving it to the target directory would break.
+    for s in inv.subscriptions.iter().filter(|s| src(&s.tenant)) {
+        let name = s
+            .display_name
+            .clone()
+            .unwrap_or_else(|| s.subscription_id.clone());
+        push("subscription", "subscription", &s.id, &name);
+    }
     for m in &inv.user_mapping {
         push(
             "powerplatform",

@@ -143,7 +143,7 @@ tables! {
     /// The migratable items whose readiness the assessment decides.
     Item => "items", source: "derived from the source tenant's inventory and the user files" {
         workload: String,
-        /// disk, registry, image-version, mailbox, environment, mapped-user.
+        /// disk, registry, image-version, mailbox, environment, mapped-user, subscription.
         kind: String,
         id: String,
         name: String,
