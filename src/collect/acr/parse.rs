@@ -165,6 +165,7 @@ fn parse_manifests(
                 os: str_at(v, "os"),
                 tag_count: arr_at(v, "tags").len() as i64,
                 created_time: str_at(v, "createdTime").and_then(|s| canonical_datetime(&s)),
+                reference_count: arr_at(v, "references").len() as i64,
             });
             n += 1;
         }
@@ -402,6 +403,7 @@ mod tests {
                     m.architecture.as_deref(),
                     m.os.as_deref(),
                     m.created_time.as_deref(),
+                    m.reference_count,
                 )
             })
             .collect();
@@ -415,7 +417,8 @@ mod tests {
                     Some("application/vnd.docker.distribution.manifest.v2+json"),
                     Some("amd64"),
                     Some("windows"),
-                    Some("2018-09-06T06:17:20Z")
+                    Some("2018-09-06T06:17:20Z"),
+                    0
                 ),
                 (
                     "sha256:7af5cd1d",
@@ -424,7 +427,8 @@ mod tests {
                     None,
                     Some("amd64"),
                     Some("windows"),
-                    Some("2018-09-07T16:30:46Z")
+                    Some("2018-09-07T16:30:46Z"),
+                    0
                 ),
                 (
                     "sha256:0f5e1a6c",
@@ -433,7 +437,19 @@ mod tests {
                     None,
                     None,
                     None,
-                    Some("2018-08-30T10:00:00Z")
+                    Some("2018-08-30T10:00:00Z"),
+                    0
+                ),
+                // A manifest list: it references one manifest per platform.
+                (
+                    "sha256:9d2b4f0e",
+                    1,
+                    Some(1024),
+                    Some("application/vnd.docker.distribution.manifest.list.v2+json"),
+                    None,
+                    None,
+                    Some("2018-09-07T16:31:02Z"),
+                    3
                 ),
             ]
         );
@@ -443,7 +459,7 @@ mod tests {
             .all(|m| m.registry == "myregistry.azurecr-test.io" && m.repository == "nanoserver"));
         assert_eq!(
             (outcomes[2].status, outcomes[2].items),
-            (Status::Complete, 3)
+            (Status::Complete, 4)
         );
     }
 

@@ -3,6 +3,7 @@
 mod containers;
 mod gallery;
 pub mod parse;
+mod providers;
 mod rbac;
 mod resources;
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! subscription can be placed under a gallery parsed earlier from either
 //! source.
 
-use super::{containers, gallery, rbac, resources};
+use super::{containers, gallery, providers, rbac, resources};
 use crate::collect::{CollectionOutcome, CollectionSpec};
 use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
@@ -34,6 +34,9 @@ pub(super) const VIRTUAL_MACHINES: &str = "arm/virtual-machines";
 pub(super) const DISK_ENCRYPTION_SETS: &str = "arm/disk-encryption-sets";
 pub(super) const REGISTRIES: &str = "arm/registries";
 pub(super) const REGISTRY_REPLICATIONS: &str = "arm/registry-replications";
+pub(super) const REGISTRY_WEBHOOKS: &str = "arm/registry-webhooks";
+pub(super) const REGISTRY_SCOPE_MAPS: &str = "arm/registry-scope-maps";
+pub(super) const REGISTRY_TOKENS: &str = "arm/registry-tokens";
 pub(super) const GALLERIES: &str = "arm/galleries";
 pub(super) const GALLERY_IMAGES: &str = "arm/gallery-images";
 pub(super) const GALLERY_IMAGE_VERSIONS: &str = "arm/gallery-image-versions";
@@ -41,6 +44,8 @@ pub(super) const ROLE_DEFINITIONS: &str = "arm/role-definitions";
 pub(super) const ROLE_ASSIGNMENTS: &str = "arm/role-assignments";
 pub(super) const DENY_ASSIGNMENTS: &str = "arm/deny-assignments";
 pub(super) const LOCKS: &str = "arm/locks";
+pub(super) const PROVIDERS: &str = "arm/providers";
+pub(super) const MARKETPLACE_AGREEMENTS: &str = "arm/marketplace-agreements";
 pub(super) const ARG_RESOURCES: &str = "resource-graph/resources";
 pub(super) const ARG_CONTAINERS: &str = "resource-graph/resourcecontainers";
 
@@ -60,9 +65,15 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     spec(SNAPSHOTS, &["snapshots"]),
     spec(VIRTUAL_MACHINES, &["virtual_machines", "vm_data_disks"]),
     spec(DISK_ENCRYPTION_SETS, &["disk_encryption_sets"]),
-    spec(REGISTRIES, &["registries"]),
+    spec(
+        REGISTRIES,
+        &["registries", "registry_private_endpoint_connections"],
+    ),
     spec(REGISTRY_REPLICATIONS, &["registry_replications"]),
-    spec(GALLERIES, &["galleries"]),
+    spec(REGISTRY_WEBHOOKS, &["registry_webhooks"]),
+    spec(REGISTRY_SCOPE_MAPS, &["registry_scope_maps"]),
+    spec(REGISTRY_TOKENS, &["registry_tokens"]),
+    spec(GALLERIES, &["galleries", "gallery_sharing_groups"]),
     spec(GALLERY_IMAGES, &["gallery_images"]),
     spec(
         GALLERY_IMAGE_VERSIONS,
@@ -87,6 +98,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     ),
     spec(LOCKS, &["locks"]),
     spec(
+        PROVIDERS,
+        &["resource_providers", "resource_provider_locations"],
+    ),
+    spec(MARKETPLACE_AGREEMENTS, &["marketplace_agreements"]),
+    spec(
         ARG_RESOURCES,
         &[
             "disks",
@@ -95,8 +111,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
             "vm_data_disks",
             "disk_encryption_sets",
             "registries",
+            "registry_private_endpoint_connections",
             "registry_replications",
+            "registry_webhooks",
             "galleries",
+            "gallery_sharing_groups",
             "gallery_images",
             "gallery_image_versions",
             "gallery_image_version_regions",
@@ -171,6 +190,24 @@ const KINDS: &[Kind] = &[
         parse: resources::registry_replication,
     },
     Kind {
+        collection: REGISTRY_WEBHOOKS,
+        graph: Some((
+            ARG_RESOURCES,
+            "microsoft.containerregistry/registries/webhooks",
+        )),
+        parse: resources::registry_webhook,
+    },
+    Kind {
+        collection: REGISTRY_SCOPE_MAPS,
+        graph: None,
+        parse: resources::registry_scope_map,
+    },
+    Kind {
+        collection: REGISTRY_TOKENS,
+        graph: None,
+        parse: resources::registry_token,
+    },
+    Kind {
         collection: GALLERIES,
         graph: Some((ARG_RESOURCES, "microsoft.compute/galleries")),
         parse: gallery::gallery,
@@ -204,6 +241,16 @@ const KINDS: &[Kind] = &[
         collection: LOCKS,
         graph: None,
         parse: rbac::lock,
+    },
+    Kind {
+        collection: PROVIDERS,
+        graph: None,
+        parse: providers::provider,
+    },
+    Kind {
+        collection: MARKETPLACE_AGREEMENTS,
+        graph: None,
+        parse: providers::marketplace_agreement,
     },
 ];
 

@@ -10,6 +10,8 @@ pub mod identities;
 pub mod items;
 pub mod mailbox_pairs;
 pub mod permissions;
+pub mod plans;
+pub mod registry_access;
 
 use super::table::{Table, TableDef};
 use super::Inventory;
@@ -93,6 +95,65 @@ tables! {
         conditional: bool,
     }
 
+    /// The target registry of each source registry: from `[acr]` of the config,
+    /// resolved against the target tenant's registries (existing) or planned
+    /// in `[acr] target_subscription_id` / `target_resource_group`.
+    RegistryTarget => "registry_targets", source: "derived from the config ([acr]) and registries" {
+        /// Canonical id of the source registry.
+        registry_id: String,
+        registry_name: String,
+        /// Null when the config plans no target for this registry.
+        target_name: Option<String>,
+        /// Canonical id of the target, existing or planned; null when a planned
+        /// target has no subscription and resource group configured.
+        target_id: Option<String>,
+        /// The target registry exists in the target export.
+        target_exists: bool,
+        target_subscription_id: Option<String>,
+        target_resource_group: Option<String>,
+        /// Existing: its region; planned: `[acr] target_region`, else the source's.
+        target_location: Option<String>,
+        /// Existing: its SKU; planned: `[acr] target_sku`.
+        target_sku: Option<String>,
+        target_login_server: Option<String>,
+    }
+
+    /// Principals with a role assignment at or above each source registry, plus
+    /// the ACR migration identity, with whether they can pull (the registry's
+    /// permission mode applied: AcrPull-style actions, or the ABAC data action).
+    RegistryAccess => "registry_access", source: "derived from registries, role assignments and definitions, service_principals, users, groups" {
+        tenant: String,
+        registry_id: String,
+        registry_name: String,
+        principal_id: String,
+        /// User, Group, ServicePrincipal, ... as the assignment says.
+        principal_type: Option<String>,
+        principal_name: Option<String>,
+        /// Application or ManagedIdentity, for service principals in the export.
+        service_principal_type: Option<String>,
+        is_migration_identity: bool,
+        /// Allowed to pull (granted, not denied).
+        can_pull: bool,
+        /// Roles granting pull, `; `-joined.
+        pull_via: Option<String>,
+        /// The pull grant rests only on conditional (ABAC) assignments.
+        conditional: bool,
+        /// Roles assigned at the registry itself (not inherited), `; `-joined.
+        roles_at_registry: Option<String>,
+    }
+
+    /// One row: the gallery sharing plan (`[gallery]` of the config).
+    GalleryPlan => "gallery_plan", source: "the config ([gallery], [identities.gallery])" {
+        /// Application id of the gallery identity (lower-case).
+        app_id: Option<String>,
+        target_subscription_id: Option<String>,
+        target_resource_group: Option<String>,
+        /// Canonical id of the resource group VMs are created in (tenant 2).
+        target_rg_id: Option<String>,
+        /// cli, powershell, rest, template, portal (lower-case); null when not stated.
+        vm_deployment: Option<String>,
+    }
+
     /// The migratable items whose readiness the assessment decides.
     Item => "items", source: "derived from the source tenant's inventory and the user files" {
         workload: String,
@@ -109,6 +170,9 @@ pub fn table_defs() -> Vec<TableDef> {
         MailboxPair::def(),
         MigrationIdentity::def(),
         PermissionCheck::def(),
+        RegistryTarget::def(),
+        RegistryAccess::def(),
+        GalleryPlan::def(),
         Item::def(),
         RunContext::def(),
     ]
@@ -148,7 +212,19 @@ pub fn compute(
 ) -> PolarsResult<Derived> {
     let pairs = mailbox_pairs::compute(inv);
     let ids = identities::compute(inv, cfg);
-    let checks = access::compute(inv, &ids);
+    let targets = plans::registry_targets(inv, cfg);
+    let gallery = plans::gallery_plan(cfg);
+    let eval = permissions::Evaluator::new(inv);
+    let checks = access::compute(
+        inv,
+        &eval,
+        &ids,
+        &access::Plans {
+            registry_targets: &targets,
+            gallery: &gallery,
+        },
+    );
+    let registry_access = registry_access::compute(inv, &eval, &ids);
     let items = items::compute(inv);
     let ctx = RunContext {
         run_date: run_date.to_string(),
@@ -170,6 +246,9 @@ pub fn compute(
             (MailboxPair::NAME, MailboxPair::to_frame(&pairs)?),
             (MigrationIdentity::NAME, MigrationIdentity::to_frame(&ids)?),
             (PermissionCheck::NAME, PermissionCheck::to_frame(&checks)?),
+            (RegistryTarget::NAME, RegistryTarget::to_frame(&targets)?),
+            (RegistryAccess::NAME, RegistryAccess::to_frame(&registry_access)?),
+            (GalleryPlan::NAME, GalleryPlan::to_frame(&[gallery])?),
             (Item::NAME, Item::to_frame(&items)?),
             (RunContext::NAME, RunContext::to_frame(&[ctx])?),
         ],
@@ -204,6 +283,17 @@ pub fn inputs(name: &str) -> &'static [&'static str] {
         "permission_checks" => &[
             "users",
             "disks",
+            "role_definitions",
+            "role_definition_actions",
+            "role_assignments",
+            "deny_assignments",
+            "group_members",
+        ],
+        "registry_targets" => &["registries"],
+        "registry_access" => &[
+            "registries",
+            "users",
+            "service_principals",
             "role_definitions",
             "role_definition_actions",
             "role_assignments",
