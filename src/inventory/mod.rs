@@ -68,6 +68,7 @@ inventory! {
     repositories: Repository,
     registry_tags: RegistryTag,
     registry_manifests: RegistryManifest,
+    registry_manifest_references: RegistryManifestReference,
     galleries: Gallery,
     gallery_sharing_groups: GallerySharingGroup,
     gallery_images: GalleryImage,

@@ -317,6 +317,21 @@ tables! {
         reference_count: i64,
     }
 
+    /// Platform manifests referenced by manifest lists / OCI indexes, one row
+    /// per reference (the platform manifests are also listed, untagged, as
+    /// manifests of the same repository).
+    RegistryManifestReference => "registry_manifest_references", source: "ACR data plane GET /acr/v1/{repo}/_manifests (references)" {
+        tenant: String,
+        registry: String,
+        repository: String,
+        /// Digest of the index.
+        digest: String,
+        /// Digest of the referenced platform manifest.
+        reference_digest: String,
+        architecture: Option<String>,
+        os: Option<String>,
+    }
+
     /// Azure compute galleries.
     Gallery => "galleries", source: "ARM GET .../Microsoft.Compute/galleries (2023-07-03)" {
         tenant: String,
