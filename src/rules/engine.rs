@@ -254,14 +254,40 @@ fn findings_from(df: &DataFrame) -> std::result::Result<Vec<RawFinding>, String>
     Ok(out)
 }
 
+/// Stack of the threads that run rules. A rule thread that waits for
+/// polars' own pool steals further rules meanwhile, so one stack can hold
+/// several nested query plans; the default 2 MiB overflows once a pack has a
+/// few dozen rules (seen with the 55-rule pack in debug builds).
+const RULE_THREAD_STACK: usize = 64 << 20;
+
+fn rule_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("xtenant-rules-{i}"))
+            .stack_size(RULE_THREAD_STACK)
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Runs rules in parallel; the result is in the order of `rules`.
 pub fn run_all(
     rules: &[&Rule],
     catalog: &Catalog,
     overrides: &BTreeMap<String, toml::Table>,
 ) -> Vec<RuleOutcome> {
-    rules
-        .par_iter()
-        .map(|r| run_rule(r, catalog, overrides.get(&r.id)))
-        .collect()
+    let run = || {
+        rules
+            .par_iter()
+            .map(|r| run_rule(r, catalog, overrides.get(&r.id)))
+            .collect()
+    };
+    // Without a pool of our own (threads refused), the global pool still works
+    // for small packs.
+    match rule_pool() {
+        Some(pool) => pool.install(run),
+        None => run(),
+    }
 }
