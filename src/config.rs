@@ -293,9 +293,12 @@ mod tests {
             Some("fabrikambuildacr")
         );
         assert_eq!(cfg.gallery.vm_deployment.as_deref(), Some("cli"));
-        let bad = Config::parse("[gallery]\nvm_deployment = \"bicep\"\n", Path::new("x.toml"))
-            .unwrap_err()
-            .to_string();
+        let bad = Config::parse(
+            "[gallery]\nvm_deployment = \"bicep\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(bad.contains("unknown deployment method"), "{bad}");
         let bad = Config::parse("[acr]\ntarget_sku = \"Gold\"\n", Path::new("x.toml"))
             .unwrap_err()

@@ -130,7 +130,10 @@ pub(super) fn image_version(item: &RawItem, sink: &mut Sink) -> Result<()> {
         provisioning_state: str_at(v, "properties.provisioningState"),
         replication_state: str_at(v, "properties.replicationStatus.aggregatedState"),
         os_disk_size_gb: i64_at(v, "properties.storageProfile.osDiskImage.sizeInGB"),
-        data_disk_size_gb: data_disks.iter().filter_map(|d| i64_at(d, "sizeInGB")).sum(),
+        data_disk_size_gb: data_disks
+            .iter()
+            .filter_map(|d| i64_at(d, "sizeInGB"))
+            .sum(),
         data_disk_count: data_disks.len() as i64,
         replication_mode: str_at(v, "properties.publishingProfile.replicationMode"),
     });
@@ -169,8 +172,7 @@ fn regions(
         row.replica_count = i64_at(t, "regionalReplicaCount").or(default_count);
         // Published examples spell the id `diskEncryptionSet/` (singular):
         // kept as sent, canonicalised only.
-        row.os_disk_encryption_set_id =
-            id_at(t, "encryption.osDiskImage.diskEncryptionSetId");
+        row.os_disk_encryption_set_id = id_at(t, "encryption.osDiskImage.diskEncryptionSetId");
         row.encrypted_data_disks = arr_at(t, "encryption.dataDiskImages")
             .into_iter()
             .filter(|d| str_at(d, "diskEncryptionSetId").is_some())

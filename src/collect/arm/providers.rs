@@ -103,13 +103,15 @@ pub(super) fn marketplace_agreement(item: &RawItem, sink: &mut Sink) -> Result<(
         "providers/Microsoft.MarketplaceOrdering/agreements",
     )?;
     let field = |path: &str, what: &str| {
-        str_at(v, path).map(|s| s.trim().to_lowercase()).ok_or_else(|| {
-            bad_item(
+        str_at(v, path)
+            .map(|s| s.trim().to_lowercase())
+            .ok_or_else(|| {
+                bad_item(
                 item,
                 &format!("has no {what}"),
                 "save the response of GET .../Microsoft.MarketplaceOrdering/agreements unchanged",
             )
-        })
+            })
     };
     let publisher = field("properties.publisher", "properties.publisher")?;
     let offer = field("properties.offer", "properties.offer")?;

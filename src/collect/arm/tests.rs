@@ -603,7 +603,10 @@ fn registries_fill_every_column() {
     assert_eq!(pe[0].status.as_deref(), Some("Approved"));
     assert_eq!(
         pe[0].private_endpoint_id.as_deref(),
-        Some(format!("{MY_RG}/providers/microsoft.network/privateendpoints/myprivateendpoint").as_str())
+        Some(
+            format!("{MY_RG}/providers/microsoft.network/privateendpoints/myprivateendpoint")
+                .as_str()
+        )
     );
     let r = &inv.registry_replications[0];
     assert_eq!(r.id, format!("{base}/mylockedregistry/replications/eastus"));
@@ -650,7 +653,10 @@ fn registry_webhooks_scope_maps_and_tokens_hang_under_their_registry() {
         Some(format!("{reg}/scopemaps/myscopemap").as_str())
     );
     // Certificates only: no password to hand over.
-    assert_eq!((t[0].password_count, t[0].password_expiry.as_deref()), (0, None));
+    assert_eq!(
+        (t[0].password_count, t[0].password_expiry.as_deref()),
+        (0, None)
+    );
     assert_eq!(t[1].status.as_deref(), Some("enabled"));
     // The later of the two expiries, whatever their spelling.
     assert_eq!(
@@ -670,15 +676,20 @@ fn registry_children_without_their_parent_segment_are_refused() {
         .try_parse()
         .unwrap_err();
     let e = input_error(err);
-    assert!(e.message.contains("without /tokens/{name}"), "{}", e.message);
-    assert!(e.location.to_string().contains("arm/registry-tokens/page-0001.json"));
+    assert!(
+        e.message.contains("without /tokens/{name}"),
+        "{}",
+        e.message
+    );
+    assert!(e
+        .location
+        .to_string()
+        .contains("arm/registry-tokens/page-0001.json"));
 }
 
 #[test]
 fn providers_one_row_each_with_their_regions_per_type() {
-    let (inv, _) = Export::new()
-        .page("arm/providers", 1, "providers")
-        .parse();
+    let (inv, _) = Export::new().page("arm/providers", 1, "providers").parse();
     let states: Vec<_> = inv
         .resource_providers
         .iter()
@@ -698,11 +709,20 @@ fn providers_one_row_each_with_their_regions_per_type() {
             (S, "microsoft.compute", Some("NotRegistered")),
         ]
     );
-    assert_eq!(inv.resource_providers[0].namespace, "Microsoft.ContainerRegistry");
+    assert_eq!(
+        inv.resource_providers[0].namespace,
+        "Microsoft.ContainerRegistry"
+    );
     let locs: Vec<_> = inv
         .resource_provider_locations
         .iter()
-        .map(|l| (l.namespace_lc.as_str(), l.resource_type.as_str(), l.location.as_str()))
+        .map(|l| {
+            (
+                l.namespace_lc.as_str(),
+                l.resource_type.as_str(),
+                l.location.as_str(),
+            )
+        })
         .collect();
     // Display names become canonical regions; an empty location is no region.
     assert_eq!(
@@ -831,11 +851,21 @@ fn gallery_images_are_keyed_by_request_names() {
     let shared: Vec<_> = inv
         .gallery_sharing_groups
         .iter()
-        .map(|m| (m.gallery_id.as_str(), m.group_type.as_str(), m.member_id.as_str()))
+        .map(|m| {
+            (
+                m.gallery_id.as_str(),
+                m.group_type.as_str(),
+                m.member_id.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         shared,
-        vec![(gallery_id.as_str(), "AADTenants", "8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7")]
+        vec![(
+            gallery_id.as_str(),
+            "AADTenants",
+            "8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7"
+        )]
     );
 
     let i = &inv.gallery_images[0];
@@ -863,7 +893,11 @@ fn gallery_images_are_keyed_by_request_names() {
             i.purchase_plan_product.as_deref(),
             i.purchase_plan_name.as_deref()
         ),
-        (Some("myPlanPublisher"), Some("myPlanProduct"), Some("myPlan"))
+        (
+            Some("myPlanPublisher"),
+            Some("myPlanProduct"),
+            Some("myPlan")
+        )
     );
     assert_eq!(i.end_of_life_date.as_deref(), Some("2030-01-01T00:00:00Z"));
 
@@ -990,11 +1024,7 @@ fn image_versions_and_replication_per_region() {
                 ..Default::default()
             }
         };
-    let des = |name: &str| {
-        Some(format!(
-            "{MY_RG}/providers/microsoft.compute/{name}"
-        ))
-    };
+    let des = |name: &str| Some(format!("{MY_RG}/providers/microsoft.compute/{name}"));
     assert_eq!(
         inv.gallery_image_version_regions,
         vec![

@@ -247,7 +247,10 @@ pub fn compute(
             (MigrationIdentity::NAME, MigrationIdentity::to_frame(&ids)?),
             (PermissionCheck::NAME, PermissionCheck::to_frame(&checks)?),
             (RegistryTarget::NAME, RegistryTarget::to_frame(&targets)?),
-            (RegistryAccess::NAME, RegistryAccess::to_frame(&registry_access)?),
+            (
+                RegistryAccess::NAME,
+                RegistryAccess::to_frame(&registry_access)?,
+            ),
             (GalleryPlan::NAME, GalleryPlan::to_frame(&[gallery])?),
             (Item::NAME, Item::to_frame(&items)?),
             (RunContext::NAME, RunContext::to_frame(&[ctx])?),

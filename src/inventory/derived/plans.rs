@@ -142,9 +142,7 @@ mod tests {
         };
         let mut cfg = Config::default();
         cfg.acr.target_registry = Some("tgtshared".into());
-        cfg.acr
-            .targets
-            .insert("SRCB".into(), "tgtnew".into());
+        cfg.acr.targets.insert("SRCB".into(), "tgtnew".into());
         cfg.acr.target_subscription_id = Some("E3F1A2B4-5C6D-4E7F-8A9B-0C1D2E3F4A03".into());
         cfg.acr.target_resource_group = Some("RG-New".into());
         cfg.acr.target_sku = Some("Standard".into());
@@ -170,7 +168,9 @@ mod tests {
 
         cfg.acr = Default::default();
         let none = registry_targets(&inv, &cfg);
-        assert!(none.iter().all(|r| r.target_name.is_none() && r.target_id.is_none()));
+        assert!(none
+            .iter()
+            .all(|r| r.target_name.is_none() && r.target_id.is_none()));
     }
 
     #[test]

@@ -35,7 +35,12 @@ pub fn compute(
     let role_names: BTreeMap<(&str, &str), &str> = inv
         .role_definitions
         .iter()
-        .filter_map(|d| Some(((d.tenant.as_str(), d.role_id.as_str()), d.role_name.as_deref()?)))
+        .filter_map(|d| {
+            Some((
+                (d.tenant.as_str(), d.role_id.as_str()),
+                d.role_name.as_deref()?,
+            ))
+        })
         .collect();
     let mut out = Vec::new();
     for r in inv.registries.iter().filter(|r| r.tenant == "source") {
@@ -58,7 +63,9 @@ pub fn compute(
             }
         }
         if let Some(id) = &identity {
-            candidates.entry(id.clone()).or_insert((None, BTreeSet::new()));
+            candidates
+                .entry(id.clone())
+                .or_insert((None, BTreeSet::new()));
         }
         let abac = is_abac(r.role_assignment_mode.as_deref());
         for (principal, (principal_type, at_registry)) in candidates {
@@ -77,7 +84,8 @@ pub fn compute(
             } else {
                 eval.check(&q)
             };
-            let (name, sp_type, principal_type) = describe(inv, &r.tenant, &principal, principal_type);
+            let (name, sp_type, principal_type) =
+                describe(inv, &r.tenant, &principal, principal_type);
             out.push(RegistryAccess {
                 tenant: r.tenant.clone(),
                 registry_id: r.id.clone(),
@@ -122,14 +130,22 @@ fn describe(
         .iter()
         .find(|u| u.tenant == tenant && u.id == principal)
     {
-        return (Some(u.upn.clone()), None, assigned_type.or(Some("User".into())));
+        return (
+            Some(u.upn.clone()),
+            None,
+            assigned_type.or(Some("User".into())),
+        );
     }
     if let Some(g) = inv
         .groups
         .iter()
         .find(|g| g.tenant == tenant && g.id == principal)
     {
-        return (g.display_name.clone(), None, assigned_type.or(Some("Group".into())));
+        return (
+            g.display_name.clone(),
+            None,
+            assigned_type.or(Some("Group".into())),
+        );
     }
     (None, None, assigned_type)
 }
@@ -141,7 +157,8 @@ mod tests {
         Registry, RoleAssignment, RoleDefinition, RoleDefinitionAction, ServicePrincipal,
     };
 
-    const REG: &str = "/subscriptions/s/resourcegroups/rg/providers/microsoft.containerregistry/registries/r1";
+    const REG: &str =
+        "/subscriptions/s/resourcegroups/rg/providers/microsoft.containerregistry/registries/r1";
 
     fn role(inv: &mut Inventory, id: &str, name: &str, kind: &str, patterns: &[&str]) {
         inv.role_definitions.push(RoleDefinition {
@@ -194,11 +211,45 @@ mod tests {
         };
         role(&mut inv, "acrpull", "AcrPull", "actions", &[PULL_ACTION]);
         role(&mut inv, "reader", "Reader", "actions", &["*/read"]);
-        role(&mut inv, "repo-reader", "Container Registry Repository Reader", "dataActions", &[ABAC_PULL_DATA_ACTION]);
-        assign(&mut inv, "a1", REG, "acrpull", "sp-export", "ServicePrincipal");
-        assign(&mut inv, "a2", "/subscriptions/s", "reader", "u-admin", "User");
-        assign(&mut inv, "a3", "/subscriptions/s/resourcegroups/other", "acrpull", "u-other", "User");
-        assign(&mut inv, "a4", REG, "repo-reader", "sp-abac", "ServicePrincipal");
+        role(
+            &mut inv,
+            "repo-reader",
+            "Container Registry Repository Reader",
+            "dataActions",
+            &[ABAC_PULL_DATA_ACTION],
+        );
+        assign(
+            &mut inv,
+            "a1",
+            REG,
+            "acrpull",
+            "sp-export",
+            "ServicePrincipal",
+        );
+        assign(
+            &mut inv,
+            "a2",
+            "/subscriptions/s",
+            "reader",
+            "u-admin",
+            "User",
+        );
+        assign(
+            &mut inv,
+            "a3",
+            "/subscriptions/s/resourcegroups/other",
+            "acrpull",
+            "u-other",
+            "User",
+        );
+        assign(
+            &mut inv,
+            "a4",
+            REG,
+            "repo-reader",
+            "sp-abac",
+            "ServicePrincipal",
+        );
         inv
     }
 
@@ -217,8 +268,14 @@ mod tests {
         let admin = row("u-admin").expect("inherited from the subscription");
         assert!(admin.can_pull);
         assert_eq!(admin.roles_at_registry, None);
-        assert!(row("u-other").is_none(), "another resource group's assignment");
-        assert!(!row("sp-abac").unwrap().can_pull, "data actions do not count in legacy mode");
+        assert!(
+            row("u-other").is_none(),
+            "another resource group's assignment"
+        );
+        assert!(
+            !row("sp-abac").unwrap().can_pull,
+            "data actions do not count in legacy mode"
+        );
     }
 
     #[test]
@@ -226,7 +283,10 @@ mod tests {
         let inv = inventory(Some("AbacRepositoryPermissions"));
         let rows = compute(&inv, &Evaluator::new(&inv), &[]);
         let pull = |p: &str| rows.iter().find(|r| r.principal_id == p).unwrap().can_pull;
-        assert!(!pull("sp-export"), "AcrPull grants no data access in ABAC mode");
+        assert!(
+            !pull("sp-export"),
+            "AcrPull grants no data access in ABAC mode"
+        );
         assert!(pull("sp-abac"));
     }
 
