@@ -22,6 +22,10 @@ pub struct Config {
     #[serde(default)]
     pub disk: DiskConfig,
     #[serde(default)]
+    pub acr: AcrConfig,
+    #[serde(default)]
+    pub gallery: GalleryConfig,
+    #[serde(default)]
     pub exchange: ExchangeConfig,
     #[serde(default)]
     pub powerplatform: PowerPlatformConfig,
@@ -102,6 +106,44 @@ pub struct DiskConfig {
     pub target_resource_group: Option<String>,
 }
 
+/// Where the source registries' artifacts are imported to. A target that
+/// exists in the target export is checked as it is; one that does not is
+/// planned in `target_subscription_id` / `target_resource_group`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AcrConfig {
+    /// Registry (name) every source registry imports into, unless `targets` says otherwise.
+    #[serde(default)]
+    pub target_registry: Option<String>,
+    /// Per source registry name: the target registry name (1:1 re-creation).
+    #[serde(default)]
+    pub targets: BTreeMap<String, String>,
+    /// Subscription and resource group where targets that do not exist yet are created.
+    #[serde(default)]
+    pub target_subscription_id: Option<String>,
+    #[serde(default)]
+    pub target_resource_group: Option<String>,
+    /// SKU of targets that do not exist yet (Basic, Standard, Premium).
+    #[serde(default)]
+    pub target_sku: Option<String>,
+    /// Region of targets that do not exist yet; default: the source registry's region.
+    #[serde(default)]
+    pub target_region: Option<String>,
+}
+
+/// Where VMs are created from the shared gallery images (tenant 2).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GalleryConfig {
+    #[serde(default)]
+    pub target_subscription_id: Option<String>,
+    #[serde(default)]
+    pub target_resource_group: Option<String>,
+    /// How the VMs are deployed: cli, powershell, rest, template or portal.
+    #[serde(default)]
+    pub vm_deployment: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeConfig {
@@ -152,6 +194,26 @@ impl Config {
     }
 
     fn validate(&self, path: &Path) -> Result<()> {
+        const DEPLOYMENTS: &[&str] = &["cli", "powershell", "rest", "template", "portal"];
+        if let Some(d) = &self.gallery.vm_deployment {
+            if !DEPLOYMENTS.contains(&d.to_ascii_lowercase().as_str()) {
+                return Err(Error::input(
+                    Location::file(path),
+                    format!("[gallery] vm_deployment = \"{d}\": unknown deployment method"),
+                    format!("use one of: {}", DEPLOYMENTS.join(", ")),
+                ));
+            }
+        }
+        const SKUS: &[&str] = &["basic", "standard", "premium"];
+        if let Some(sku) = &self.acr.target_sku {
+            if !SKUS.contains(&sku.to_ascii_lowercase().as_str()) {
+                return Err(Error::input(
+                    Location::file(path),
+                    format!("[acr] target_sku = \"{sku}\": unknown registry SKU"),
+                    "use Basic, Standard or Premium",
+                ));
+            }
+        }
         const WORKLOADS: &[&str] = &["disk", "acr", "gallery", "exchange", "powerplatform"];
         for (name, id) in &self.identities {
             if !WORKLOADS.contains(&name.as_str()) {
@@ -219,6 +281,29 @@ mod tests {
             "{msg}"
         );
         assert_eq!(err.exit_code(), crate::error::exit::INVALID_INPUT);
+    }
+
+    #[test]
+    fn acr_and_gallery_plans_parse_and_reject_unknown_values() {
+        let text = "[acr]\ntarget_registry = \"fabrikamacr\"\ntarget_sku = \"Standard\"\n\n[acr.targets]\ncontosobuildacr = \"fabrikambuildacr\"\n\n[gallery]\nvm_deployment = \"cli\"\n";
+        let cfg = Config::parse(text, Path::new("x.toml")).unwrap();
+        assert_eq!(cfg.acr.target_registry.as_deref(), Some("fabrikamacr"));
+        assert_eq!(
+            cfg.acr.targets.get("contosobuildacr").map(String::as_str),
+            Some("fabrikambuildacr")
+        );
+        assert_eq!(cfg.gallery.vm_deployment.as_deref(), Some("cli"));
+        let bad = Config::parse(
+            "[gallery]\nvm_deployment = \"bicep\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(bad.contains("unknown deployment method"), "{bad}");
+        let bad = Config::parse("[acr]\ntarget_sku = \"Gold\"\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("unknown registry SKU"), "{bad}");
     }
 
     #[test]

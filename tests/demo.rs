@@ -106,37 +106,74 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["VM-003"],
         &[],
     );
-    // Registries.
-    e("registry", "contosoprodacr", Blocked, &["ACR-008"], &[]);
-    e("registry", "contosoprivacr", Blocked, &["ACR-001"], &[]);
-    // Gallery: the share app has no service principal in Fabrikam (ID-003),
-    // and 2.4.0 is not replicated to the target region.
+    // Registries: one planted problem family per registry; contosotoolsacr is
+    // the clean one.
+    e(
+        "registry",
+        "contosoprodacr",
+        Blocked,
+        &["ACR-008", "ACR-009"],
+        &["ACR-013", "ACR-015"],
+    );
+    e(
+        "registry",
+        "contosoprivacr",
+        Blocked,
+        &["ACR-001", "ACR-003", "ACR-004"],
+        &[],
+    );
+    e("registry", "contosoedgeacr", Blocked, &["ACR-002"], &[]);
+    e(
+        "registry",
+        "contosobuildacr",
+        Blocked,
+        &["ACR-005", "ACR-010", "ACR-014"],
+        &["ACR-012"],
+    );
+    // Gallery: the share app has no service principal in Fabrikam (ID-003,
+    // GAL-003) and so no role on the target resource group (GAL-005): every
+    // version is held back; each planted version has its own problem on top.
+    let app = ["GAL-003", "GAL-005", "ID-003"];
+    for v in [
+        "gal_contoso_images/img-ubuntu-app/2.3.0",
+        "gal_contoso_images/img-win2022-web/1.0.0",
+        "gal_contoso_images/img-win2022-web/1.1.0",
+    ] {
+        e("image-version", v, Blocked, &app, &[]);
+    }
     e(
         "image-version",
         "gal_contoso_images/img-ubuntu-app/2.4.0",
         Blocked,
-        &["GAL-001", "ID-003"],
+        &["GAL-001", "GAL-003", "GAL-005", "ID-003"],
         &[],
     );
     e(
         "image-version",
-        "gal_contoso_images/img-ubuntu-app/2.3.0",
+        "gal_contoso_images/img-ubuntu-app/2.2.0",
         Blocked,
-        &["ID-003"],
+        &app,
+        &["GAL-011"],
+    );
+    e(
+        "image-version",
+        "gal_contoso_images/img-win2022-web/1.2.0",
+        Blocked,
+        &app,
+        &["GAL-009"],
+    );
+    e(
+        "image-version",
+        "gal_contoso_images/img-rhel9-byos/1.0.0",
+        Blocked,
+        &["GAL-003", "GAL-005", "GAL-008", "ID-003"],
         &[],
     );
     e(
         "image-version",
-        "gal_contoso_images/img-win2022-web/1.0.0",
+        "gal_contoso_sandbox/img-devbox/0.9.0",
         Blocked,
-        &["ID-003"],
-        &[],
-    );
-    e(
-        "image-version",
-        "gal_contoso_images/img-win2022-web/1.1.0",
-        Blocked,
-        &["ID-003"],
+        &["GAL-003", "GAL-004", "GAL-005", "ID-003"],
         &[],
     );
     // Mailboxes: the target organization relationship names a wrong tenant
@@ -319,7 +356,8 @@ fn every_item_has_the_planted_readiness_and_rules() {
     assert_eq!(count("disk"), 19);
     assert_eq!(count("mailbox"), 25);
     assert_eq!(count("environment"), 4);
-    assert_eq!(count("registry"), 2);
+    assert_eq!(count("registry"), 5);
+    assert_eq!(count("image-version"), 8);
     assert_eq!(count("subscription"), 3);
     assert_eq!(count("mapped-user"), 8);
     assert_eq!(r.summary.exit_code, xtenant::error::exit::FAILING);
@@ -392,6 +430,97 @@ fn planted_identity_cases_have_exact_findings() {
         orgrel[0].1.contains("8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c"),
         "{}",
         orgrel[0].1
+    );
+}
+
+#[test]
+fn planted_registry_and_gallery_cases_have_exact_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = common::assess_case("demo", dir.path());
+    let one = |rule: &str, name: &str| -> (String, String) {
+        let hits: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule && f.object_name == name)
+            .collect();
+        assert_eq!(hits.len(), 1, "{rule} {name}: {hits:?}");
+        (hits[0].status.clone(), hits[0].reason.clone())
+    };
+    // The index over the import limit is named with its size.
+    let (st, why) = one("ACR-009", "contosoprodacr");
+    assert_eq!(st, "fail");
+    assert!(
+        why.contains("tools/migrator@sha256:") && why.contains("(56 manifests)"),
+        "{why}"
+    );
+    // The planned target: no rights where it is to be created, provider not registered.
+    let (st, why) = one("ACR-005", "contosobuildacr");
+    assert_eq!(st, "fail");
+    assert!(
+        why.contains("fabrikambuildacr") && why.contains("rg-registries"),
+        "{why}"
+    );
+    let (_, why) = one("ACR-005", "contosotoolsacr");
+    assert!(
+        why.contains("Container Registry Data Importer and Data Reader"),
+        "{why}"
+    );
+    let (_, why) = one("ACR-014", "contosobuildacr");
+    assert!(
+        why.contains("NotRegistered") && why.contains("e3f1a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a03"),
+        "{why}"
+    );
+    // Each registry's credential, or its absence.
+    let creds = [
+        ("contosoprodacr", "pass", "Contoso Registry Export"),
+        (
+            "contosoedgeacr",
+            "pass",
+            "migrator_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        ),
+        ("contosobuildacr", "pass", "admin user"),
+        ("contosotoolsacr", "pass", "migration-pull"),
+        ("contosoprivacr", "fail", "no service principal"),
+    ];
+    for (name, status, says) in creds {
+        let (st, why) = one("ACR-004", name);
+        assert_eq!(
+            (st.as_str(), why.contains(says)),
+            (status, true),
+            "{name}: {why}"
+        );
+    }
+    // The kubelet's managed identity is listed for re-creation, not as a credential.
+    let (_, why) = one("ACR-015", "contosoprodacr");
+    assert!(
+        why.contains("aks-contoso-prod-agentpool (ManagedIdentity): AcrPull"),
+        "{why}"
+    );
+    let (st, why) = one("ACR-013", "contosoprodacr");
+    assert_eq!(
+        (st.as_str(), why.contains("base/dotnet-runtime:8.0")),
+        ("fail", true),
+        "{why}"
+    );
+    // The consent URL names Fabrikam and the app.
+    let (st, why) = one("GAL-003", "Gallery Share App in target");
+    assert_eq!(st, "fail");
+    assert!(
+        why.contains("https://login.microsoftonline.com/2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809/oauth2/authorize?client_id=1e5f9a2b-7c3d-4e8f-a0b1-c2d3e4f5a6b7"),
+        "{why}"
+    );
+    let (_, why) = one("GAL-008", "gal_contoso_images/img-rhel9-byos/1.0.0");
+    assert!(why.contains("redhat/rhel-byos/rhel-lvm94"), "{why}");
+    let (_, why) = one("GAL-011", "gal_contoso_images/img-ubuntu-app/2.2.0");
+    assert!(
+        why.contains("2026-06-30") && why.contains("excluded from latest"),
+        "{why}"
+    );
+    // Info rules say what to do without holding anything back.
+    assert_eq!(one("ACR-017", "contosoprodacr").0, "fail");
+    assert_eq!(
+        one("GAL-013", "gal_contoso_sandbox/img-devbox/0.9.0").0,
+        "fail"
     );
 }
 
@@ -515,10 +644,17 @@ fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
     // The gallery app cannot sign in to Fabrikam because it has no service
     // principal there: ID-003 reports the cause, the token probe is skipped.
     assert_eq!(finding("ID-006", "Gallery Share App in target").0, "skip");
-    assert_eq!(
-        finding("ID-005", "migrator@fabrikam.com inbound (source tenant)").0,
-        "pass"
-    );
+    // The same account serves disks and registries: one row per workload.
+    let id5: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .filter(|f| {
+            f.rule_id == "ID-005"
+                && f.object_name == "migrator@fabrikam.com inbound (source tenant)"
+        })
+        .map(|f| (f.object_id.as_str(), f.status.as_str()))
+        .collect();
+    assert_eq!(id5, vec![("acr:inbound", "pass"), ("disk:inbound", "pass")]);
 }
 
 #[test]

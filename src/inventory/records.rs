@@ -273,6 +273,27 @@ tables! {
         /// Whether ARM-audience tokens are accepted (azureADAuthenticationAsArmPolicy).
         aad_auth_as_arm_policy: Option<String>,
         provisioning_state: Option<String>,
+        /// LegacyRegistryPermissions or AbacRepositoryPermissions (roleAssignmentMode,
+        /// API 2025-03-01-preview and later; null when the API version predates it).
+        role_assignment_mode: Option<String>,
+        /// Number of networkRuleSet.ipRules (registry firewall rules).
+        ip_rule_count: i64,
+        /// Customer-managed key encryption status (encryption.status, lower-case).
+        encryption_status: Option<String>,
+        /// Soft-delete policy status (policies.softDeletePolicy.status, lower-case).
+        soft_delete_policy: Option<String>,
+    }
+
+    /// Private endpoint connections of registries, one row per connection.
+    RegistryPrivateEndpointConnection => "registry_private_endpoint_connections", source: "ARM registries properties.privateEndpointConnections" {
+        tenant: String,
+        id: String,
+        registry_id: String,
+        name: String,
+        /// Canonical id of the private endpoint.
+        private_endpoint_id: Option<String>,
+        /// Approved, Pending, Rejected, Disconnected.
+        status: Option<String>,
     }
 
     /// Geo-replications of Premium registries.
@@ -282,6 +303,47 @@ tables! {
         registry_id: String,
         location: Option<String>,
         provisioning_state: Option<String>,
+    }
+
+    /// Webhooks of registries (recreated by hand: import copies artifacts only).
+    RegistryWebhook => "registry_webhooks", source: "ARM GET .../registries/{r}/webhooks (2023-07-01)" {
+        tenant: String,
+        id: String,
+        registry_id: String,
+        name: String,
+        location: Option<String>,
+        /// enabled or disabled (lower-case).
+        status: Option<String>,
+        /// Repository filter (`repo:tag`), empty for the whole registry.
+        scope: Option<String>,
+        provisioning_state: Option<String>,
+    }
+
+    /// Scope maps of registries (repository permissions for tokens).
+    RegistryScopeMap => "registry_scope_maps", source: "ARM GET .../registries/{r}/scopeMaps (2023-07-01)" {
+        tenant: String,
+        id: String,
+        registry_id: String,
+        name: String,
+        /// SystemDefined (the built-in `_repositories_*` maps) or IsUserDefined.
+        scope_map_type: Option<String>,
+        description: Option<String>,
+    }
+
+    /// Repository-scoped tokens of registries (non-Entra credentials).
+    RegistryToken => "registry_tokens", source: "ARM GET .../registries/{r}/tokens (2023-07-01)" {
+        tenant: String,
+        id: String,
+        registry_id: String,
+        name: String,
+        /// enabled or disabled (lower-case).
+        status: Option<String>,
+        /// Canonical id of the token's scope map.
+        scope_map_id: Option<String>,
+        /// Passwords generated for the token (their values are never returned).
+        password_count: i64,
+        /// Latest password expiry; null when no password expires.
+        password_expiry: Option<String>,
     }
 
     /// Repositories in each registry.
@@ -318,6 +380,24 @@ tables! {
         /// Number of tags pointing at this manifest.
         tag_count: i64,
         created_time: Option<String>,
+        /// Platform manifests an index (manifest list) references; 0 for a
+        /// single-platform manifest.
+        reference_count: i64,
+    }
+
+    /// Platform manifests referenced by manifest lists / OCI indexes, one row
+    /// per reference (the platform manifests are also listed, untagged, as
+    /// manifests of the same repository).
+    RegistryManifestReference => "registry_manifest_references", source: "ACR data plane GET /acr/v1/{repo}/_manifests (references)" {
+        tenant: String,
+        registry: String,
+        repository: String,
+        /// Digest of the index.
+        digest: String,
+        /// Digest of the referenced platform manifest.
+        reference_digest: String,
+        architecture: Option<String>,
+        os: Option<String>,
     }
 
     /// Azure compute galleries.
@@ -331,6 +411,17 @@ tables! {
         /// Private, Groups, Community.
         sharing_permissions: Option<String>,
         provisioning_state: Option<String>,
+    }
+
+    /// Who a directly shared gallery is shared with, one row per subscription
+    /// or tenant (sharingProfile.groups, returned with `$expand=SharingProfile/Groups`).
+    GallerySharingGroup => "gallery_sharing_groups", source: "ARM galleries properties.sharingProfile.groups" {
+        tenant: String,
+        gallery_id: String,
+        /// Subscriptions or AADTenants.
+        group_type: String,
+        /// Subscription or tenant id, lower-case.
+        member_id: String,
     }
 
     /// Gallery image definitions.
@@ -351,6 +442,11 @@ tables! {
         sku: Option<String>,
         /// TrustedLaunch, ConfidentialVM, ... from the SecurityType feature.
         security_type: Option<String>,
+        /// Marketplace plan the image derives from (purchasePlan.publisher/product/name).
+        purchase_plan_publisher: Option<String>,
+        purchase_plan_product: Option<String>,
+        purchase_plan_name: Option<String>,
+        end_of_life_date: Option<String>,
     }
 
     /// Gallery image versions.
@@ -371,6 +467,13 @@ tables! {
         provisioning_state: Option<String>,
         /// Completed, InProgress, Failed, Unknown (aggregated replication state).
         replication_state: Option<String>,
+        /// storageProfile.osDiskImage.sizeInGB (read-only, set by the service).
+        os_disk_size_gb: Option<i64>,
+        /// Sum of storageProfile.dataDiskImages[].sizeInGB; 0 without data disks.
+        data_disk_size_gb: i64,
+        data_disk_count: i64,
+        /// publishingProfile.replicationMode: Full or Shallow (null means Full).
+        replication_mode: Option<String>,
     }
 
     /// Replication of each image version per region: targets and state.
@@ -384,7 +487,34 @@ tables! {
         state: Option<String>,
         progress: Option<i64>,
         replica_count: Option<i64>,
+        /// Disk encryption set of the OS disk image in this region (customer-managed key).
+        os_disk_encryption_set_id: Option<String>,
+        /// Data disk images encrypted with a disk encryption set in this region.
+        encrypted_data_disks: i64,
     }
+
+    /// Resource providers of each subscription and their registration state.
+    ResourceProvider => "resource_providers", source: "ARM GET /subscriptions/{s}/providers (2021-04-01)" {
+        tenant: String,
+        subscription_id: String,
+        /// As returned (`Microsoft.ContainerRegistry`).
+        namespace: String,
+        namespace_lc: String,
+        /// Registered, NotRegistered, Registering, Unregistering.
+        registration_state: Option<String>,
+    }
+
+    /// Regions where a provider offers a resource type, one row per region.
+    ResourceProviderLocation => "resource_provider_locations", source: "ARM providers resourceTypes[].locations" {
+        tenant: String,
+        subscription_id: String,
+        namespace_lc: String,
+        /// Resource type, lower-case (`registries`).
+        resource_type: String,
+        /// Canonical region.
+        location: String,
+    }
+
 
     /// Users (members and guests).
     User => "users", source: "Graph GET /v1.0/users?$select=..." {
@@ -721,15 +851,6 @@ tables! {
     }
 
     /// Resource provider registration per subscription.
-    ResourceProvider => "resource_providers", source: "ARM GET /subscriptions/{s}/providers (2021-04-01)" {
-        tenant: String,
-        subscription_id: String,
-        /// As sent (Microsoft.Compute).
-        namespace: String,
-        namespace_lc: String,
-        /// Registered, NotRegistered, Registering, Unregistering.
-        registration_state: Option<String>,
-    }
 
     /// Azure Policy assignments visible at each subscription (inherited ones included).
     PolicyAssignment => "policy_assignments", source: "ARM GET /subscriptions/{s}/providers/Microsoft.Authorization/policyAssignments (2023-04-01)" {

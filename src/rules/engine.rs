@@ -299,6 +299,24 @@ fn findings_from(df: &DataFrame) -> std::result::Result<Vec<RawFinding>, String>
     Ok(out)
 }
 
+/// Stack of the threads that run rules. A rule thread that waits for
+/// polars' own pool steals further rules meanwhile, so one stack can hold
+/// several nested query plans; the default 2 MiB overflows once a pack has a
+/// few dozen rules (seen with the 55-rule pack in debug builds).
+const RULE_THREAD_STACK: usize = 64 << 20;
+
+fn rule_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("xtenant-rules-{i}"))
+            .stack_size(RULE_THREAD_STACK)
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Runs rules in parallel; the result is in the order of `rules`.
 pub fn run_all(
     rules: &[&Rule],
@@ -316,21 +334,4 @@ pub fn run_all(
         Some(pool) => pool.install(run),
         None => run(),
     }
-}
-
-/// Polars plans a query recursively, and a rayon worker waiting inside one
-/// rule may pick up another rule on the same stack: the larger rule queries
-/// (several CTEs and joins) overflowed rayon's default 2 MiB worker stacks
-/// in debug builds, now and then. Rules run on a pool of their own with
-/// roomier stacks; if it cannot be built, on the global pool.
-fn rule_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("xtenant-rules-{i}"))
-            .stack_size(64 << 20)
-            .build()
-            .ok()
-    })
-    .as_ref()
 }

@@ -628,6 +628,28 @@ const REGIONS: [(&str, &str); 8] = [
     ("westus2", "West US 2"),
 ];
 
+/// The providers the workloads need, registered in every generated
+/// subscription and offered in every generated region.
+fn providers_of(sub: &str) -> Vec<Value> {
+    let locations: Vec<&str> = REGIONS.iter().map(|r| r.1).collect();
+    [
+        ("Microsoft.Compute", &["disks", "snapshots", "virtualMachines", "galleries"][..]),
+        ("Microsoft.ContainerRegistry", &["registries"][..]),
+        ("Microsoft.Network", &["networkInterfaces", "virtualNetworks"][..]),
+    ]
+    .into_iter()
+    .map(|(ns, types)| {
+        json!({
+            "id": format!("/subscriptions/{sub}/providers/{ns}"),
+            "namespace": ns,
+            "registrationState": "Registered",
+            "registrationPolicy": "RegistrationRequired",
+            "resourceTypes": types.iter().map(|t| json!({ "resourceType": t, "locations": locations })).collect::<Vec<_>>(),
+        })
+    })
+    .collect()
+}
+
 /// A region as ARM writes `location`: usually canonical, now and then the
 /// display name, as some services and older resources do.
 fn arm_location(r: &mut R, region: usize) -> &'static str {
@@ -2122,6 +2144,7 @@ const API_ACR: &str = "2023-07-01";
 const API_GALLERY: &str = "2023-07-03";
 const API_AUTHZ: &str = "2022-04-01";
 const API_LOCKS: &str = "2016-09-01";
+const API_MARKETPLACE: &str = "2021-01-01";
 
 impl World {
     fn arm_containers(&self, sink: &Sink, side: Side) -> Result<Counts> {
@@ -2153,6 +2176,8 @@ impl World {
         let mut rgs = Coll::new(sink, side, "arm/resource-groups");
         let mut locks = Coll::new(sink, side, "arm/locks");
         let mut denies = Coll::new(sink, side, "arm/deny-assignments");
+        let mut providers = Coll::new(sink, side, "arm/providers");
+        let mut agreements = Coll::new(sink, side, "arm/marketplace-agreements");
         for (s, sub) in t.subs.iter().enumerate() {
             let items = self.rgs_of(t, s).map(|ri| {
                 let rg = self.rg(t, ri);
@@ -2182,12 +2207,25 @@ impl World {
                 ARM_PAGE,
                 if s == 0 { self.deny_assignments(t) } else { Vec::new() },
             )?;
+            providers.all(
+                Style::arm(&format!(
+                    "/subscriptions/{sub}/providers?api-version={API_RESOURCES}"
+                )),
+                ARM_PAGE,
+                providers_of(sub),
+            )?;
+            agreements.all(
+                Style::arm(&format!("/subscriptions/{sub}/providers/Microsoft.MarketplaceOrdering/agreements?api-version={API_MARKETPLACE}")),
+                ARM_PAGE,
+                std::iter::empty(),
+            )?;
         }
         Ok(vec![
             (kind!(side, "subscriptions"), subs.items),
             (kind!(side, "resource groups"), rgs.items),
             (kind!(side, "locks"), locks.items),
             (kind!(side, "deny assignments"), denies.items),
+            (kind!(side, "resource providers"), providers.items),
         ])
     }
 
@@ -3125,9 +3163,53 @@ impl World {
             }
         }
         reps.ensure_page()?;
+        // Every registry has the system scope maps; tokens and webhooks are
+        // made by hand, and the generated tenants have none (webhooks come
+        // through Resource Graph when they exist).
+        let mut maps = Coll::new(sink, side, "arm/registry-scope-maps");
+        let mut tokens = Coll::new(sink, side, "arm/registry-tokens");
+        for k in 0..t.registries {
+            let reg = self.registry(t, k).0;
+            let base = format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerRegistry/registries/{}",
+                t.subs[reg.sub], reg.rg.name, reg.name
+            );
+            let system = [
+                "_repositories_admin",
+                "_repositories_pull",
+                "_repositories_push",
+            ]
+            .into_iter()
+            .map(|m| {
+                json!({
+                    "id": format!("{}/scopeMaps/{m}", reg.id),
+                    "name": m,
+                    "type": "Microsoft.ContainerRegistry/registries/scopeMaps",
+                    "properties": {
+                        "description": "Built-in scope map",
+                        "type": "SystemDefined",
+                        "provisioningState": "Succeeded",
+                        "actions": ["repositories/*/content/read"],
+                    },
+                })
+            });
+            maps.all(
+                Style::arm(&format!("{base}/scopeMaps?api-version={API_ACR}")),
+                ARM_PAGE,
+                system,
+            )?;
+            tokens.all(
+                Style::arm(&format!("{base}/tokens?api-version={API_ACR}")),
+                ARM_PAGE,
+                std::iter::empty(),
+            )?;
+        }
+        maps.ensure_page()?;
+        tokens.ensure_page()?;
         Ok(vec![
             (kind!(side, "registries"), regs.items),
             (kind!(side, "registry replications"), reps.items),
+            (kind!(side, "registry scope maps"), maps.items),
         ])
     }
 
@@ -4632,6 +4714,10 @@ mod tests {
                 "arm/disk-encryption-sets",
                 "arm/registries",
                 "arm/registry-replications",
+                "arm/registry-scope-maps",
+                "arm/registry-tokens",
+                "arm/providers",
+                "arm/marketplace-agreements",
                 "arm/galleries",
                 "arm/gallery-images",
                 "arm/gallery-image-versions",

@@ -17,7 +17,9 @@
 
 use crate::collect::{CollectionOutcome, CollectionSpec, Status};
 use crate::error::{Error, Location, Result};
-use crate::inventory::{Inventory, RegistryManifest, RegistryTag, Repository};
+use crate::inventory::{
+    Inventory, RegistryManifest, RegistryManifestReference, RegistryTag, Repository,
+};
 use crate::normalize::{arr_at, bool_at, canonical_datetime, i64_at, str_at};
 use crate::raw::{items, Envelope, Page, RawExport, RawItem, Side};
 
@@ -37,7 +39,7 @@ const TAGS: CollectionSpec = CollectionSpec {
 const MANIFESTS: CollectionSpec = CollectionSpec {
     family: "acr",
     collection: "acr/*/_manifests",
-    tables: &["registry_manifests"],
+    tables: &["registry_manifests", "registry_manifest_references"],
 };
 
 pub const COLLECTIONS: &[CollectionSpec] = &[CATALOG, TAGS, MANIFESTS];
@@ -151,20 +153,45 @@ fn parse_manifests(
         let repository = image_name(page, &collection)?;
         for item in items(std::slice::from_ref(page), Envelope::Field("manifests"))? {
             let v = item.value;
+            let digest = required(&item, "manifests", "digest", &collection)?
+                .trim()
+                .to_string();
+            let references = arr_at(v, "references");
+            for (i, r) in references.iter().enumerate() {
+                let reference_digest = str_at(r, "digest").ok_or_else(|| {
+                    bad_body(
+                        item.path,
+                        &format!(
+                            "manifests[{}].references[{i}] has no \"digest\"",
+                            item.index
+                        ),
+                        &collection,
+                    )
+                })?;
+                inv.registry_manifest_references
+                    .push(RegistryManifestReference {
+                        tenant: side.as_str().to_string(),
+                        registry: login_server(registry),
+                        repository: repository.clone(),
+                        digest: digest.clone(),
+                        reference_digest: reference_digest.trim().to_string(),
+                        architecture: str_at(r, "architecture"),
+                        os: str_at(r, "os"),
+                    });
+            }
             inv.registry_manifests.push(RegistryManifest {
                 tenant: side.as_str().to_string(),
                 registry: login_server(registry),
                 repository: repository.clone(),
                 // Digests are content addresses: kept exactly as sent.
-                digest: required(&item, "manifests", "digest", &collection)?
-                    .trim()
-                    .to_string(),
+                digest,
                 image_size: i64_at(v, "imageSize"),
                 media_type: str_at(v, "mediaType"),
                 architecture: str_at(v, "architecture"),
                 os: str_at(v, "os"),
                 tag_count: arr_at(v, "tags").len() as i64,
                 created_time: str_at(v, "createdTime").and_then(|s| canonical_datetime(&s)),
+                reference_count: references.len() as i64,
             });
             n += 1;
         }
@@ -402,6 +429,7 @@ mod tests {
                     m.architecture.as_deref(),
                     m.os.as_deref(),
                     m.created_time.as_deref(),
+                    m.reference_count,
                 )
             })
             .collect();
@@ -415,7 +443,8 @@ mod tests {
                     Some("application/vnd.docker.distribution.manifest.v2+json"),
                     Some("amd64"),
                     Some("windows"),
-                    Some("2018-09-06T06:17:20Z")
+                    Some("2018-09-06T06:17:20Z"),
+                    0
                 ),
                 (
                     "sha256:7af5cd1d",
@@ -424,7 +453,8 @@ mod tests {
                     None,
                     Some("amd64"),
                     Some("windows"),
-                    Some("2018-09-07T16:30:46Z")
+                    Some("2018-09-07T16:30:46Z"),
+                    0
                 ),
                 (
                     "sha256:0f5e1a6c",
@@ -433,7 +463,19 @@ mod tests {
                     None,
                     None,
                     None,
-                    Some("2018-08-30T10:00:00Z")
+                    Some("2018-08-30T10:00:00Z"),
+                    0
+                ),
+                // A manifest list: it references one manifest per platform.
+                (
+                    "sha256:9d2b4f0e",
+                    1,
+                    Some(1024),
+                    Some("application/vnd.docker.distribution.manifest.list.v2+json"),
+                    None,
+                    None,
+                    Some("2018-09-07T16:31:02Z"),
+                    3
                 ),
             ]
         );
@@ -441,9 +483,28 @@ mod tests {
             .registry_manifests
             .iter()
             .all(|m| m.registry == "myregistry.azurecr-test.io" && m.repository == "nanoserver"));
+        let refs: Vec<_> = inv
+            .registry_manifest_references
+            .iter()
+            .map(|r| {
+                (
+                    &r.digest[..15],
+                    &r.reference_digest[..15],
+                    r.architecture.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            refs,
+            vec![
+                ("sha256:9d2b4f0e", "sha256:110d2b6c", Some("amd64")),
+                ("sha256:9d2b4f0e", "sha256:7af5cd1d", Some("amd64")),
+                ("sha256:9d2b4f0e", "sha256:0f5e1a6c", Some("arm64")),
+            ]
+        );
         assert_eq!(
             (outcomes[2].status, outcomes[2].items),
-            (Status::Complete, 3)
+            (Status::Complete, 4)
         );
     }
 

@@ -23,7 +23,8 @@
 use super::parse::{bad_item, base, date_at, id_at, object, region_at, resource_id, Sink};
 use crate::error::Result;
 use crate::inventory::{
-    Gallery, GalleryImage, GalleryImageVersion, GalleryImageVersionRegion, Table,
+    Gallery, GalleryImage, GalleryImageVersion, GalleryImageVersionRegion, GallerySharingGroup,
+    Table,
 };
 use crate::normalize::{arr_at, bool_at, canonical_id, i64_at, str_at};
 use crate::raw::RawItem;
@@ -34,6 +35,26 @@ pub(super) fn gallery(item: &RawItem, sink: &mut Sink) -> Result<()> {
     sink.note_gallery(&b.name, &b.subscription_id, &b.resource_group);
     if !sink.first(Gallery::NAME, &b.id) {
         return Ok(());
+    }
+    for g in arr_at(b.v, "properties.sharingProfile.groups") {
+        let group_type = str_at(g, "type").ok_or_else(|| {
+            bad_item(
+                item,
+                "has a sharingProfile.groups entry without \"type\"",
+                "save the gallery list response unchanged",
+            )
+        })?;
+        for member in arr_at(g, "ids") {
+            let Some(member) = member.as_str().map(|m| m.trim().to_lowercase()) else {
+                continue;
+            };
+            sink.inv.gallery_sharing_groups.push(GallerySharingGroup {
+                tenant: sink.tenant.clone(),
+                gallery_id: b.id.clone(),
+                group_type: group_type.clone(),
+                member_id: member,
+            });
+        }
     }
     sink.inv.galleries.push(Gallery {
         tenant: sink.tenant.clone(),
@@ -69,6 +90,10 @@ pub(super) fn image(item: &RawItem, sink: &mut Sink) -> Result<()> {
         offer: str_at(v, "properties.identifier.offer"),
         sku: str_at(v, "properties.identifier.sku"),
         security_type: feature(v, "SecurityType"),
+        purchase_plan_publisher: str_at(v, "properties.purchasePlan.publisher"),
+        purchase_plan_product: str_at(v, "properties.purchasePlan.product"),
+        purchase_plan_name: str_at(v, "properties.purchasePlan.name"),
+        end_of_life_date: date_at(v, "properties.endOfLifeDate"),
     });
     Ok(())
 }
@@ -81,6 +106,7 @@ pub(super) fn image_version(item: &RawItem, sink: &mut Sink) -> Result<()> {
         return Ok(());
     }
     let regions = regions(item, v, &sink.tenant, &id)?;
+    let data_disks = arr_at(v, "properties.storageProfile.dataDiskImages");
     sink.inv.gallery_image_version_regions.extend(regions);
     sink.inv.gallery_image_versions.push(GalleryImageVersion {
         tenant: sink.tenant.clone(),
@@ -103,6 +129,13 @@ pub(super) fn image_version(item: &RawItem, sink: &mut Sink) -> Result<()> {
         .find_map(|p| id_at(v, p)),
         provisioning_state: str_at(v, "properties.provisioningState"),
         replication_state: str_at(v, "properties.replicationStatus.aggregatedState"),
+        os_disk_size_gb: i64_at(v, "properties.storageProfile.osDiskImage.sizeInGB"),
+        data_disk_size_gb: data_disks
+            .iter()
+            .filter_map(|d| i64_at(d, "sizeInGB"))
+            .sum(),
+        data_disk_count: data_disks.len() as i64,
+        replication_mode: str_at(v, "properties.publishingProfile.replicationMode"),
     });
     Ok(())
 }
@@ -137,6 +170,13 @@ fn regions(
         let row = row_for(&mut rows, tenant, version_id, region);
         row.is_target = true;
         row.replica_count = i64_at(t, "regionalReplicaCount").or(default_count);
+        // Published examples spell the id `diskEncryptionSet/` (singular):
+        // kept as sent, canonicalised only.
+        row.os_disk_encryption_set_id = id_at(t, "encryption.osDiskImage.diskEncryptionSetId");
+        row.encrypted_data_disks = arr_at(t, "encryption.dataDiskImages")
+            .into_iter()
+            .filter(|d| str_at(d, "diskEncryptionSetId").is_some())
+            .count() as i64;
     }
     for s in arr_at(v, "properties.replicationStatus.summary") {
         let region = region_at(s, "region").ok_or_else(|| {

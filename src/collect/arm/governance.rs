@@ -1,37 +1,12 @@
 //! Subscription-level governance the target must allow: resource provider
 //! registration and Azure Policy assignments.
 
-use super::parse::{bad_item, object, principal_id, resource_id, scope_before, Sink};
+use super::parse::{bad_item, object, resource_id, scope_before, Sink};
 use crate::error::Result;
-use crate::inventory::{PolicyAssignment, PolicyAssignmentParameter, ResourceProvider, Table};
-use crate::normalize::{canonical_id, id_parts, str_at};
+use crate::inventory::{PolicyAssignment, PolicyAssignmentParameter, Table};
+use crate::normalize::{canonical_id, str_at};
 use crate::raw::RawItem;
 use serde_json::Value;
-
-/// `{"id": "/subscriptions/{s}/providers/Microsoft.Compute", "namespace", "registrationState"}`.
-pub(super) fn resource_provider(item: &RawItem, sink: &mut Sink) -> Result<()> {
-    let v = object(item)?;
-    let (_, id) = resource_id(item)?;
-    let subscription_id = id_parts(&id).0.map(|s| principal_id(&s));
-    let (Some(subscription_id), Some(namespace)) = (subscription_id, str_at(v, "namespace")) else {
-        return Err(bad_item(
-            item,
-            "has no \"namespace\" or its id is not /subscriptions/{s}/providers/{namespace}",
-            "save the response of GET /subscriptions/{s}/providers unchanged",
-        ));
-    };
-    if !sink.first(ResourceProvider::NAME, &id) {
-        return Ok(());
-    }
-    sink.inv.resource_providers.push(ResourceProvider {
-        tenant: sink.tenant.clone(),
-        subscription_id,
-        namespace_lc: namespace.to_lowercase(),
-        namespace,
-        registration_state: str_at(v, "registrationState"),
-    });
-    Ok(())
-}
 
 pub(super) fn policy_assignment(item: &RawItem, sink: &mut Sink) -> Result<()> {
     let v = object(item)?;

@@ -4,6 +4,7 @@ mod containers;
 mod gallery;
 mod governance;
 pub mod parse;
+mod providers;
 mod rbac;
 mod resources;
 mod services;

@@ -12,7 +12,7 @@
 //! subscription can be placed under a gallery parsed earlier from either
 //! source.
 
-use super::{containers, gallery, governance, rbac, resources, services, vm};
+use super::{containers, gallery, governance, providers, rbac, resources, services, vm};
 use crate::collect::{CollectionOutcome, CollectionSpec};
 use crate::error::{Error, Location, Result};
 use crate::inventory::Inventory;
@@ -34,6 +34,9 @@ pub(super) const VIRTUAL_MACHINES: &str = "arm/virtual-machines";
 pub(super) const DISK_ENCRYPTION_SETS: &str = "arm/disk-encryption-sets";
 pub(super) const REGISTRIES: &str = "arm/registries";
 pub(super) const REGISTRY_REPLICATIONS: &str = "arm/registry-replications";
+pub(super) const REGISTRY_WEBHOOKS: &str = "arm/registry-webhooks";
+pub(super) const REGISTRY_SCOPE_MAPS: &str = "arm/registry-scope-maps";
+pub(super) const REGISTRY_TOKENS: &str = "arm/registry-tokens";
 pub(super) const GALLERIES: &str = "arm/galleries";
 pub(super) const GALLERY_IMAGES: &str = "arm/gallery-images";
 pub(super) const GALLERY_IMAGE_VERSIONS: &str = "arm/gallery-image-versions";
@@ -70,9 +73,15 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     spec(SNAPSHOTS, &["snapshots"]),
     spec(VIRTUAL_MACHINES, &["virtual_machines", "vm_data_disks"]),
     spec(DISK_ENCRYPTION_SETS, &["disk_encryption_sets"]),
-    spec(REGISTRIES, &["registries"]),
+    spec(
+        REGISTRIES,
+        &["registries", "registry_private_endpoint_connections"],
+    ),
     spec(REGISTRY_REPLICATIONS, &["registry_replications"]),
-    spec(GALLERIES, &["galleries"]),
+    spec(REGISTRY_WEBHOOKS, &["registry_webhooks"]),
+    spec(REGISTRY_SCOPE_MAPS, &["registry_scope_maps"]),
+    spec(REGISTRY_TOKENS, &["registry_tokens"]),
+    spec(GALLERIES, &["galleries", "gallery_sharing_groups"]),
     spec(GALLERY_IMAGES, &["gallery_images"]),
     spec(
         GALLERY_IMAGE_VERSIONS,
@@ -100,7 +109,10 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     spec(VM_INSTANCE_VIEWS, &["vm_instance_views"]),
     spec(RESOURCE_SKUS, &["resource_skus"]),
     spec(MARKETPLACE_AGREEMENTS, &["marketplace_agreements"]),
-    spec(PROVIDERS, &["resource_providers"]),
+    spec(
+        PROVIDERS,
+        &["resource_providers", "resource_provider_locations"],
+    ),
     spec(
         POLICY_ASSIGNMENTS,
         &["policy_assignments", "policy_assignment_parameters"],
@@ -124,8 +136,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
             "vm_extensions",
             "disk_encryption_sets",
             "registries",
+            "registry_private_endpoint_connections",
             "registry_replications",
+            "registry_webhooks",
             "galleries",
+            "gallery_sharing_groups",
             "gallery_images",
             "gallery_image_versions",
             "gallery_image_version_regions",
@@ -210,6 +225,27 @@ const KINDS: &[Kind] = &[
         envelope: Envelope::Value,
     },
     Kind {
+        collection: REGISTRY_WEBHOOKS,
+        graph: Some((
+            ARG_RESOURCES,
+            "microsoft.containerregistry/registries/webhooks",
+        )),
+        parse: resources::registry_webhook,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: REGISTRY_SCOPE_MAPS,
+        graph: None,
+        parse: resources::registry_scope_map,
+        envelope: Envelope::Value,
+    },
+    Kind {
+        collection: REGISTRY_TOKENS,
+        graph: None,
+        parse: resources::registry_token,
+        envelope: Envelope::Value,
+    },
+    Kind {
         collection: GALLERIES,
         graph: Some((ARG_RESOURCES, "microsoft.compute/galleries")),
         parse: gallery::gallery,
@@ -281,7 +317,7 @@ const KINDS: &[Kind] = &[
     Kind {
         collection: PROVIDERS,
         graph: None,
-        parse: governance::resource_provider,
+        parse: providers::provider,
         envelope: Envelope::Value,
     },
     Kind {

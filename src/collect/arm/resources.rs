@@ -2,11 +2,13 @@
 //! list item or one Resource Graph row (same shape: `id`, `name`, `sku`,
 //! `zones`, `managedBy`, `properties`, ...).
 
-use super::parse::{bad_item, base, date_at, id_at, lower_at, scope_before, zone_at, Sink};
+use super::parse::{
+    bad_item, base, date_at, id_at, last_segment, lower_at, scope_before, zone_at, Base, Sink,
+};
 use crate::error::Result;
 use crate::inventory::{
-    Disk, DiskEncryptionSet, Registry, RegistryReplication, Snapshot, Table, VirtualMachine,
-    VmDataDisk,
+    Disk, DiskEncryptionSet, Registry, RegistryPrivateEndpointConnection, RegistryReplication,
+    RegistryScopeMap, RegistryToken, RegistryWebhook, Snapshot, Table, VirtualMachine, VmDataDisk,
 };
 use crate::normalize::{arr_at, bool_at, canonical_guid, canonical_id, f64_at, i64_at, str_at};
 use crate::raw::RawItem;
@@ -161,6 +163,28 @@ pub(super) fn registry(item: &RawItem, sink: &mut Sink) -> Result<()> {
         return Ok(());
     }
     let v = b.v;
+    for (i, pe) in arr_at(v, "properties.privateEndpointConnections")
+        .into_iter()
+        .enumerate()
+    {
+        let id = id_at(pe, "id").ok_or_else(|| {
+            bad_item(
+                item,
+                &format!("has a privateEndpointConnections entry {i} without \"id\""),
+                "save the registry list response unchanged",
+            )
+        })?;
+        sink.inv
+            .registry_private_endpoint_connections
+            .push(RegistryPrivateEndpointConnection {
+                tenant: sink.tenant.clone(),
+                registry_id: b.id.clone(),
+                name: str_at(pe, "name").unwrap_or_else(|| last_segment(&id).to_string()),
+                private_endpoint_id: id_at(pe, "properties.privateEndpoint.id"),
+                status: str_at(pe, "properties.privateLinkServiceConnectionState.status"),
+                id,
+            });
+    }
     // One registry object mixes "enabled" and "Enabled": enabled/disabled
     // values are stored lower-case so rules compare one spelling.
     sink.inv.registries.push(Registry {
@@ -189,6 +213,10 @@ pub(super) fn registry(item: &RawItem, sink: &mut Sink) -> Result<()> {
             "properties.policies.azureADAuthenticationAsArmPolicy.status",
         ),
         provisioning_state: str_at(v, "properties.provisioningState"),
+        role_assignment_mode: str_at(v, "properties.roleAssignmentMode"),
+        ip_rule_count: arr_at(v, "properties.networkRuleSet.ipRules").len() as i64,
+        encryption_status: lower_at(v, "properties.encryption.status"),
+        soft_delete_policy: lower_at(v, "properties.policies.softDeletePolicy.status"),
     });
     Ok(())
 }
@@ -211,6 +239,78 @@ pub(super) fn registry_replication(item: &RawItem, sink: &mut Sink) -> Result<()
         location: b.location,
         provisioning_state: str_at(b.v, "properties.provisioningState"),
         id: b.id,
+    });
+    Ok(())
+}
+
+/// The registry a child resource (`/replications/`, `/webhooks/`, ...) hangs
+/// under, from its own id.
+fn parent_registry(item: &RawItem, b: &Base, marker: &str, list: &str) -> Result<String> {
+    scope_before(&b.id, marker).ok_or_else(|| {
+        bad_item(
+            item,
+            &format!("has an id without {marker}{{name}}"),
+            &format!("save the response of GET .../registries/{{r}}/{list} unchanged"),
+        )
+    })
+}
+
+pub(super) fn registry_webhook(item: &RawItem, sink: &mut Sink) -> Result<()> {
+    let b = base(item)?;
+    let registry_id = parent_registry(item, &b, "/webhooks/", "webhooks")?;
+    if !sink.first(RegistryWebhook::NAME, &b.id) {
+        return Ok(());
+    }
+    let v = b.v;
+    sink.inv.registry_webhooks.push(RegistryWebhook {
+        tenant: sink.tenant.clone(),
+        registry_id,
+        status: lower_at(v, "properties.status"),
+        scope: str_at(v, "properties.scope"),
+        provisioning_state: str_at(v, "properties.provisioningState"),
+        id: b.id,
+        name: b.name,
+        location: b.location,
+    });
+    Ok(())
+}
+
+pub(super) fn registry_scope_map(item: &RawItem, sink: &mut Sink) -> Result<()> {
+    let b = base(item)?;
+    let registry_id = parent_registry(item, &b, "/scopemaps/", "scopeMaps")?;
+    if !sink.first(RegistryScopeMap::NAME, &b.id) {
+        return Ok(());
+    }
+    sink.inv.registry_scope_maps.push(RegistryScopeMap {
+        tenant: sink.tenant.clone(),
+        registry_id,
+        scope_map_type: str_at(b.v, "properties.type"),
+        description: str_at(b.v, "properties.description"),
+        id: b.id,
+        name: b.name,
+    });
+    Ok(())
+}
+
+pub(super) fn registry_token(item: &RawItem, sink: &mut Sink) -> Result<()> {
+    let b = base(item)?;
+    let registry_id = parent_registry(item, &b, "/tokens/", "tokens")?;
+    if !sink.first(RegistryToken::NAME, &b.id) {
+        return Ok(());
+    }
+    let v = b.v;
+    let passwords = arr_at(v, "properties.credentials.passwords");
+    // Canonical timestamps compare as strings, so the latest is the maximum.
+    let password_expiry = passwords.iter().filter_map(|p| date_at(p, "expiry")).max();
+    sink.inv.registry_tokens.push(RegistryToken {
+        tenant: sink.tenant.clone(),
+        registry_id,
+        status: lower_at(v, "properties.status"),
+        scope_map_id: id_at(v, "properties.scopeMapId"),
+        password_count: passwords.len() as i64,
+        password_expiry,
+        id: b.id,
+        name: b.name,
     });
     Ok(())
 }

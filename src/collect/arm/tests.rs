@@ -557,6 +557,10 @@ fn registries_fill_every_column() {
                 data_endpoint_enabled: Some(false),
                 aad_auth_as_arm_policy: None,
                 provisioning_state: Some("Succeeded".into()),
+                role_assignment_mode: None,
+                ip_rule_count: 0,
+                encryption_status: Some("disabled".into()),
+                soft_delete_policy: None,
             },
             Registry {
                 tenant: "source".into(),
@@ -581,14 +585,155 @@ fn registries_fill_every_column() {
                 data_endpoint_enabled: Some(true),
                 aad_auth_as_arm_policy: Some("disabled".into()),
                 provisioning_state: Some("Succeeded".into()),
+                role_assignment_mode: Some("AbacRepositoryPermissions".into()),
+                ip_rule_count: 2,
+                encryption_status: Some("enabled".into()),
+                soft_delete_policy: Some("enabled".into()),
             },
         ]
+    );
+    let pe = &inv.registry_private_endpoint_connections;
+    assert_eq!(pe.len(), 1, "only the locked registry has a connection");
+    assert_eq!(pe[0].registry_id, format!("{base}/mylockedregistry"));
+    assert_eq!(
+        pe[0].id,
+        format!("{base}/mylockedregistry/privateendpointconnections/myconnection")
+    );
+    assert_eq!(pe[0].name, "myConnection");
+    assert_eq!(pe[0].status.as_deref(), Some("Approved"));
+    assert_eq!(
+        pe[0].private_endpoint_id.as_deref(),
+        Some(
+            format!("{MY_RG}/providers/microsoft.network/privateendpoints/myprivateendpoint")
+                .as_str()
+        )
     );
     let r = &inv.registry_replications[0];
     assert_eq!(r.id, format!("{base}/mylockedregistry/replications/eastus"));
     assert_eq!(r.registry_id, format!("{base}/mylockedregistry"));
     assert_eq!(r.location.as_deref(), Some("eastus"));
     assert_eq!(r.provisioning_state.as_deref(), Some("Succeeded"));
+}
+
+#[test]
+fn registry_webhooks_scope_maps_and_tokens_hang_under_their_registry() {
+    let (inv, outcomes) = Export::new()
+        .page("arm/registry-webhooks", 1, "registry-webhooks")
+        .page("arm/registry-scope-maps", 1, "registry-scope-maps")
+        .page("arm/registry-tokens", 1, "registry-tokens")
+        .parse();
+    let reg = format!("{MY_RG}/providers/microsoft.containerregistry/registries/mylockedregistry");
+    assert_eq!(outcome(&outcomes, "arm/registry-tokens").items, 2);
+    let w = &inv.registry_webhooks[0];
+    assert_eq!(
+        (w.registry_id.as_str(), w.name.as_str()),
+        (reg.as_str(), "myWebhook")
+    );
+    assert_eq!(w.status.as_deref(), Some("enabled"), "stored lower-case");
+    assert_eq!(w.scope.as_deref(), Some("myRepository"));
+    assert_eq!(w.location.as_deref(), Some("westeurope"));
+    let types: Vec<_> = inv
+        .registry_scope_maps
+        .iter()
+        .map(|m| (m.name.as_str(), m.scope_map_type.as_deref()))
+        .collect();
+    assert_eq!(
+        types,
+        vec![
+            ("_repositories_pull", Some("SystemDefined")),
+            ("myScopeMap", Some("IsUserDefined"))
+        ]
+    );
+    assert!(inv.registry_scope_maps.iter().all(|m| m.registry_id == reg));
+    let t = &inv.registry_tokens;
+    assert_eq!(t[0].name, "myToken");
+    assert_eq!(t[0].status.as_deref(), Some("disabled"));
+    assert_eq!(
+        t[0].scope_map_id.as_deref(),
+        Some(format!("{reg}/scopemaps/myscopemap").as_str())
+    );
+    // Certificates only: no password to hand over.
+    assert_eq!(
+        (t[0].password_count, t[0].password_expiry.as_deref()),
+        (0, None)
+    );
+    assert_eq!(t[1].status.as_deref(), Some("enabled"));
+    // The later of the two expiries, whatever their spelling.
+    assert_eq!(
+        (t[1].password_count, t[1].password_expiry.as_deref()),
+        (2, Some("2027-06-01T10:00:00Z"))
+    );
+}
+
+#[test]
+fn registry_children_without_their_parent_segment_are_refused() {
+    let err = Export::new()
+        .body(
+            "arm/registry-tokens",
+            1,
+            r#"{"value": [{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r/tokenz/t", "name": "t"}]}"#,
+        )
+        .try_parse()
+        .unwrap_err();
+    let e = input_error(err);
+    assert!(
+        e.message.contains("without /tokens/{name}"),
+        "{}",
+        e.message
+    );
+    assert!(e
+        .location
+        .to_string()
+        .contains("arm/registry-tokens/page-0001.json"));
+}
+
+#[test]
+fn providers_one_row_each_with_their_regions_per_type() {
+    let (inv, _) = Export::new().page("arm/providers", 1, "providers").parse();
+    let states: Vec<_> = inv
+        .resource_providers
+        .iter()
+        .map(|p| {
+            (
+                p.subscription_id.as_str(),
+                p.namespace_lc.as_str(),
+                p.registration_state.as_deref(),
+            )
+        })
+        .collect();
+    // The second id spells `/Subscriptions/` with an upper-case GUID.
+    assert_eq!(
+        states,
+        vec![
+            (S, "microsoft.containerregistry", Some("Registered")),
+            (S, "microsoft.compute", Some("NotRegistered")),
+        ]
+    );
+    assert_eq!(
+        inv.resource_providers[0].namespace,
+        "Microsoft.ContainerRegistry"
+    );
+    let locs: Vec<_> = inv
+        .resource_provider_locations
+        .iter()
+        .map(|l| {
+            (
+                l.namespace_lc.as_str(),
+                l.resource_type.as_str(),
+                l.location.as_str(),
+            )
+        })
+        .collect();
+    // Display names become canonical regions; an empty location is no region.
+    assert_eq!(
+        locs,
+        vec![
+            ("microsoft.containerregistry", "registries", "westus"),
+            ("microsoft.containerregistry", "registries", "westeurope"),
+            ("microsoft.containerregistry", "registries", "eastus"),
+            ("microsoft.compute", "galleries", "westus"),
+        ]
+    );
 }
 
 #[test]
@@ -664,6 +809,25 @@ fn gallery_images_are_keyed_by_request_names() {
     );
     assert_eq!(g.location.as_deref(), Some("westus"));
     assert_eq!(g.sharing_permissions.as_deref(), Some("Groups"));
+    let shared: Vec<_> = inv
+        .gallery_sharing_groups
+        .iter()
+        .map(|m| {
+            (
+                m.gallery_id.as_str(),
+                m.group_type.as_str(),
+                m.member_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shared,
+        vec![(
+            gallery_id.as_str(),
+            "AADTenants",
+            "8f70baf1-1f6e-46a2-a1ff-238dac1ebfb7"
+        )]
+    );
 
     let i = &inv.gallery_images[0];
     // The id came back with locations/westus/Galleries/.../Images/...
@@ -684,6 +848,19 @@ fn gallery_images_are_keyed_by_request_names() {
         )
     );
     assert_eq!(i.security_type.as_deref(), Some("TrustedLaunch"));
+    assert_eq!(
+        (
+            i.purchase_plan_publisher.as_deref(),
+            i.purchase_plan_product.as_deref(),
+            i.purchase_plan_name.as_deref()
+        ),
+        (
+            Some("myPlanPublisher"),
+            Some("myPlanProduct"),
+            Some("myPlan")
+        )
+    );
+    assert_eq!(i.end_of_life_date.as_deref(), Some("2030-01-01T00:00:00Z"));
 
     // No request URL, no subscription in the id, and no gallery "myGallery"
     // known: the subscription-less form is the best available.
@@ -697,6 +874,7 @@ fn gallery_images_are_keyed_by_request_names() {
         "/providers/microsoft.compute/galleries/mygallery"
     );
     assert_eq!(orphan.security_type, None);
+    assert_eq!(orphan.purchase_plan_name, None);
 }
 
 #[test]
@@ -768,6 +946,11 @@ fn image_versions_and_replication_per_region() {
         Some(format!("{MY_RG}/providers/microsoft.compute/images/myimage").as_str())
     );
     assert_eq!(v.replication_state.as_deref(), Some("InProgress"));
+    assert_eq!(
+        (v.os_disk_size_gb, v.data_disk_size_gb, v.data_disk_count),
+        (Some(10), 0, 0)
+    );
+    assert_eq!(v.replication_mode, None);
 
     let w = &inv.gallery_image_versions[1];
     let w_id = format!("{image_id}/versions/1.0.1");
@@ -783,6 +966,11 @@ fn image_versions_and_replication_per_region() {
         (w.replication_state.as_deref(), w.exclude_from_latest),
         (None, None)
     );
+    assert_eq!(
+        (w.os_disk_size_gb, w.data_disk_size_gb, w.data_disk_count),
+        (Some(10), 3072, 2)
+    );
+    assert_eq!(w.replication_mode.as_deref(), Some("Shallow"));
 
     let region =
         |version_id: &str, region: &str, is_target, state: Option<&str>, progress, count| {
@@ -794,12 +982,18 @@ fn image_versions_and_replication_per_region() {
                 state: state.map(String::from),
                 progress,
                 replica_count: count,
+                ..Default::default()
             }
         };
+    let des = |name: &str| Some(format!("{MY_RG}/providers/microsoft.compute/{name}"));
     assert_eq!(
         inv.gallery_image_version_regions,
         vec![
-            region(&v_id, "westus", true, Some("Completed"), Some(100), Some(1)),
+            GalleryImageVersionRegion {
+                // The example's singular `diskEncryptionSet/` kept as sent.
+                os_disk_encryption_set_id: des("diskencryptionset/mydiskencryptionset"),
+                ..region(&v_id, "westus", true, Some("Completed"), Some(100), Some(1))
+            },
             region(
                 &v_id,
                 "eastus",
@@ -810,7 +1004,11 @@ fn image_versions_and_replication_per_region() {
             ),
             // Reported but no longer targeted: still a row.
             region(&v_id, "northeurope", false, Some("Failed"), Some(0), None),
-            region(&w_id, "westus", true, None, None, Some(1)),
+            // One of two data disk entries names a disk encryption set.
+            GalleryImageVersionRegion {
+                encrypted_data_disks: 1,
+                ..region(&w_id, "westus", true, None, None, Some(1))
+            },
         ]
     );
 }
@@ -1178,6 +1376,9 @@ fn every_fixture_parses_into_frames() {
         .page("arm/sql-servers", 1, "sql-servers")
         .page("arm/storage-accounts", 1, "storage-accounts")
         .page("arm/policy-assignments", 1, "policy-assignments")
+        .page("arm/registry-webhooks", 1, "registry-webhooks")
+        .page("arm/registry-scope-maps", 1, "registry-scope-maps")
+        .page("arm/registry-tokens", 1, "registry-tokens")
         .page("resource-graph/resources", 1, "resource-graph-resources")
         .page(
             "resource-graph/resourcecontainers",

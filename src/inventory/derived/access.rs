@@ -3,7 +3,7 @@
 //! azqr's scanner registry) so adding a check is adding a row.
 
 use super::permissions::{Evaluator, PermissionQuery};
-use super::{MigrationIdentity, PermissionCheck};
+use super::{GalleryPlan, MigrationIdentity, PermissionCheck, RegistryTarget};
 use crate::config::Config;
 use crate::inventory::Inventory;
 
@@ -15,6 +15,13 @@ enum Objects {
     /// The resource group the plan creates disk copies and VMs in
     /// (`[disk] target_subscription_id` / `target_resource_group`).
     DiskTargetGroup,
+    /// The target registry of each source registry (existing or planned; a
+    /// planned id inherits the assignments of its resource group and above).
+    RegistryTargets,
+    /// Every gallery image version of the tenant.
+    GalleryImageVersions,
+    /// The resource group VMs are created in from shared images (`[gallery]`).
+    GalleryTargetResourceGroup,
 }
 
 struct Requirement {
@@ -22,6 +29,12 @@ struct Requirement {
     tenant: &'static str,
     objects: Objects,
     actions: &'static [&'static str],
+}
+
+/// What the plan names beyond the inventory.
+pub struct Plans<'a> {
+    pub registry_targets: &'a [RegistryTarget],
+    pub gallery: &'a GalleryPlan,
 }
 
 /// Seed 000: the cross-tenant snapshot PUT makes ARM check, with the source
@@ -57,6 +70,35 @@ const REQUIREMENTS: &[Requirement] = &[
             "Microsoft.Network/virtualNetworks/subnets/join/action",
         ],
     },
+    // ACR-005: `az acr import` runs against the target registry as the
+    // target-tenant identity (Container Registry Data Importer and Data
+    // Reader, Contributor, or a custom role with importImage).
+    Requirement {
+        workload: "acr",
+        tenant: "target",
+        objects: Objects::RegistryTargets,
+        actions: &["Microsoft.ContainerRegistry/registries/importImage/action"],
+    },
+    // GAL-004: the app's service principal in tenant 1 reads the image
+    // version (Reader on the gallery, per the app-registration guide).
+    Requirement {
+        workload: "gallery",
+        tenant: "source",
+        objects: Objects::GalleryImageVersions,
+        actions: &["Microsoft.Compute/galleries/images/versions/read"],
+    },
+    // GAL-005: in tenant 2 it creates the VM, its disks and NIC in the target
+    // resource group (Contributor there, per the guide).
+    Requirement {
+        workload: "gallery",
+        tenant: "target",
+        objects: Objects::GalleryTargetResourceGroup,
+        actions: &[
+            "Microsoft.Compute/virtualMachines/write",
+            "Microsoft.Compute/disks/write",
+            "Microsoft.Network/networkInterfaces/write",
+        ],
+    },
 ];
 
 /// Canonical id of the plan's disk target resource group, when configured.
@@ -73,36 +115,23 @@ pub fn disk_target_group(cfg: &Config) -> Option<(String, String)> {
 pub fn compute(
     inv: &Inventory,
     cfg: &Config,
+    eval: &Evaluator,
     identities: &[MigrationIdentity],
+    plans: &Plans,
 ) -> Vec<PermissionCheck> {
-    let eval = Evaluator::new(inv);
     let mut out = Vec::new();
     for req in REQUIREMENTS {
         let principal = identities
             .iter()
             .find(|i| i.workload == req.workload && i.tenant == req.tenant)
             .and_then(|i| i.object_id.clone());
-        let target_group = disk_target_group(cfg);
-        let objects: Vec<(&str, &str)> = match req.objects {
-            Objects::Disks => inv
-                .disks
-                .iter()
-                .filter(|d| d.tenant == req.tenant)
-                .map(|d| (d.id.as_str(), d.name.as_str()))
-                .collect(),
-            Objects::DiskTargetGroup => target_group
-                .as_ref()
-                .map(|(id, name)| (id.as_str(), name.as_str()))
-                .into_iter()
-                .collect(),
-        };
-        for (id, name) in objects {
+        for (id, name) in objects(inv, cfg, plans, req) {
             for action in req.actions {
                 let mut row = PermissionCheck {
                     workload: req.workload.into(),
                     tenant: req.tenant.into(),
-                    object_id: id.into(),
-                    object_name: name.into(),
+                    object_id: id.clone(),
+                    object_name: name.clone(),
                     principal_id: principal.clone(),
                     action: action.to_string(),
                     ..Default::default()
@@ -111,7 +140,7 @@ pub fn compute(
                     let a = eval.check(&PermissionQuery {
                         tenant: req.tenant,
                         principal_id: p,
-                        scope: id,
+                        scope: &id,
                         action,
                     });
                     row.allowed = a.allowed;
@@ -126,4 +155,55 @@ pub fn compute(
         }
     }
     out
+}
+
+/// (canonical id, display name) of the objects a requirement covers.
+fn objects(
+    inv: &Inventory,
+    cfg: &Config,
+    plans: &Plans,
+    req: &Requirement,
+) -> Vec<(String, String)> {
+    match req.objects {
+        Objects::DiskTargetGroup => disk_target_group(cfg).into_iter().collect(),
+        Objects::Disks => inv
+            .disks
+            .iter()
+            .filter(|d| d.tenant == req.tenant)
+            .map(|d| (d.id.clone(), d.name.clone()))
+            .collect(),
+        Objects::RegistryTargets => {
+            // Several source registries may share one target: check it once.
+            let mut v: Vec<(String, String)> = plans
+                .registry_targets
+                .iter()
+                .filter_map(|t| Some((t.target_id.clone()?, t.target_name.clone()?)))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+        Objects::GalleryImageVersions => inv
+            .gallery_image_versions
+            .iter()
+            .filter(|v| v.tenant == req.tenant)
+            .map(|v| {
+                let name = format!("{}/{}/{}", v.gallery_name, v.image_name, v.name);
+                (v.id.clone(), name)
+            })
+            .collect(),
+        Objects::GalleryTargetResourceGroup => plans
+            .gallery
+            .target_rg_id
+            .iter()
+            .map(|id| {
+                let name = plans
+                    .gallery
+                    .target_resource_group
+                    .clone()
+                    .unwrap_or_else(|| id.clone());
+                (id.clone(), name)
+            })
+            .collect(),
+    }
 }

@@ -11,6 +11,8 @@ pub mod identities;
 pub mod items;
 pub mod mailbox_pairs;
 pub mod permissions;
+pub mod plans;
+pub mod registry_access;
 pub mod tokens;
 
 use super::table::{Table, TableDef};
@@ -140,6 +142,65 @@ tables! {
         allowed: Option<bool>,
     }
 
+    /// The target registry of each source registry: from `[acr]` of the config,
+    /// resolved against the target tenant's registries (existing) or planned
+    /// in `[acr] target_subscription_id` / `target_resource_group`.
+    RegistryTarget => "registry_targets", source: "derived from the config ([acr]) and registries" {
+        /// Canonical id of the source registry.
+        registry_id: String,
+        registry_name: String,
+        /// Null when the config plans no target for this registry.
+        target_name: Option<String>,
+        /// Canonical id of the target, existing or planned; null when a planned
+        /// target has no subscription and resource group configured.
+        target_id: Option<String>,
+        /// The target registry exists in the target export.
+        target_exists: bool,
+        target_subscription_id: Option<String>,
+        target_resource_group: Option<String>,
+        /// Existing: its region; planned: `[acr] target_region`, else the source's.
+        target_location: Option<String>,
+        /// Existing: its SKU; planned: `[acr] target_sku`.
+        target_sku: Option<String>,
+        target_login_server: Option<String>,
+    }
+
+    /// Principals with a role assignment at or above each source registry, plus
+    /// the ACR migration identity, with whether they can pull (the registry's
+    /// permission mode applied: AcrPull-style actions, or the ABAC data action).
+    RegistryAccess => "registry_access", source: "derived from registries, role assignments and definitions, service_principals, users, groups" {
+        tenant: String,
+        registry_id: String,
+        registry_name: String,
+        principal_id: String,
+        /// User, Group, ServicePrincipal, ... as the assignment says.
+        principal_type: Option<String>,
+        principal_name: Option<String>,
+        /// Application or ManagedIdentity, for service principals in the export.
+        service_principal_type: Option<String>,
+        is_migration_identity: bool,
+        /// Allowed to pull (granted, not denied).
+        can_pull: bool,
+        /// Roles granting pull, `; `-joined.
+        pull_via: Option<String>,
+        /// The pull grant rests only on conditional (ABAC) assignments.
+        conditional: bool,
+        /// Roles assigned at the registry itself (not inherited), `; `-joined.
+        roles_at_registry: Option<String>,
+    }
+
+    /// One row: the gallery sharing plan (`[gallery]` of the config).
+    GalleryPlan => "gallery_plan", source: "the config ([gallery], [identities.gallery])" {
+        /// Application id of the gallery identity (lower-case).
+        app_id: Option<String>,
+        target_subscription_id: Option<String>,
+        target_resource_group: Option<String>,
+        /// Canonical id of the resource group VMs are created in (tenant 2).
+        target_rg_id: Option<String>,
+        /// cli, powershell, rest, template, portal (lower-case); null when not stated.
+        vm_deployment: Option<String>,
+    }
+
     /// The migratable items whose readiness the assessment decides.
     Item => "items", source: "derived from the source tenant's inventory and the user files" {
         workload: String,
@@ -158,6 +219,9 @@ pub fn table_defs() -> Vec<TableDef> {
         PermissionCheck::def(),
         TokenPlan::def(),
         B2bAccess::def(),
+        RegistryTarget::def(),
+        RegistryAccess::def(),
+        GalleryPlan::def(),
         Item::def(),
         RunContext::def(),
     ]
@@ -202,9 +266,21 @@ pub fn compute(
     // Independent of each other: pairing and the item list run beside the
     // permission evaluation, the slowest of them.
     let ids = identities::compute(inv, cfg);
-    let ((pairs, items), checks) = rayon::join(
+    let targets = plans::registry_targets(inv, cfg);
+    let gallery = plans::gallery_plan(cfg);
+    let eval = permissions::Evaluator::new(inv);
+    let plans = access::Plans {
+        registry_targets: &targets,
+        gallery: &gallery,
+    };
+    let ((pairs, items), (checks, registry_access)) = rayon::join(
         || rayon::join(|| mailbox_pairs::compute(inv), || items::compute(inv)),
-        || access::compute(inv, cfg, &ids),
+        || {
+            (
+                access::compute(inv, cfg, &eval, &ids, &plans),
+                registry_access::compute(inv, &eval, &ids),
+            )
+        },
     );
     let side_tenant = |side: &str| tenant_id(inv, cfg, side);
     let token_plan = tokens::compute(inv, cfg, &ids, side_tenant);
@@ -237,6 +313,12 @@ pub fn compute(
             (PermissionCheck::NAME, PermissionCheck::to_frame(&checks)?),
             (TokenPlan::NAME, TokenPlan::to_frame(&token_plan)?),
             (B2bAccess::NAME, B2bAccess::to_frame(&b2b)?),
+            (RegistryTarget::NAME, RegistryTarget::to_frame(&targets)?),
+            (
+                RegistryAccess::NAME,
+                RegistryAccess::to_frame(&registry_access)?,
+            ),
+            (GalleryPlan::NAME, GalleryPlan::to_frame(&[gallery])?),
             (Item::NAME, Item::to_frame(&items)?),
             (RunContext::NAME, RunContext::to_frame(&[ctx])?),
         ],
@@ -297,6 +379,17 @@ pub fn inputs(name: &str) -> &'static [&'static str] {
             "cross_tenant_access_policies",
             "cross_tenant_access_targets",
             "users",
+            "group_members",
+        ],
+        "registry_targets" => &["registries"],
+        "registry_access" => &[
+            "registries",
+            "users",
+            "service_principals",
+            "role_definitions",
+            "role_definition_actions",
+            "role_assignments",
+            "deny_assignments",
             "group_members",
         ],
         _ => &[],
