@@ -12,10 +12,11 @@ use crate::collect::{CollectionOutcome, CollectionSpec, Status};
 use crate::error::{Error, Location, Result};
 use crate::inventory::{
     AppRoleAssignment, Application, ApplicationCredential, ApplicationRedirectUri,
-    ApplicationRequiredAccess, Group, GroupMember, Inventory, ServicePrincipal,
-    ServicePrincipalAppRole, Tenant, TenantDomain, User, UserLicense,
+    ApplicationRequiredAccess, Group, GroupMember, Inventory, OpenIdConfiguration,
+    ServicePrincipal, ServicePrincipalAppRole, SubscribedSku, SubscribedSkuPlan, Tenant,
+    TenantDomain, User, UserLicense,
 };
-use crate::normalize::{arr_at, bool_at, canonical_datetime, is_guid, str_at, strings_at};
+use crate::normalize::{arr_at, bool_at, canonical_datetime, i64_at, is_guid, str_at, strings_at};
 use crate::raw::{items, Envelope, RawExport, RawItem, Side};
 use serde_json::Value;
 
@@ -62,6 +63,19 @@ const APP_ROLE_ASSIGNMENTS: CollectionSpec = CollectionSpec {
     tables: &["app_role_assignments"],
 };
 
+const SUBSCRIBED_SKUS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/subscribed-skus",
+    tables: &["subscribed_skus", "subscribed_sku_plans"],
+};
+/// Not a Graph call but the sign-in service's public metadata; kept with the
+/// directory data because it describes the tenant.
+const OPENID_CONFIGURATION: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/openid-configuration",
+    tables: &["openid_configurations"],
+};
+
 pub const COLLECTIONS: &[CollectionSpec] = &[
     ORGANIZATION,
     USERS,
@@ -70,6 +84,8 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     APPLICATIONS,
     SERVICE_PRINCIPALS,
     APP_ROLE_ASSIGNMENTS,
+    SUBSCRIBED_SKUS,
+    OPENID_CONFIGURATION,
 ];
 
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
@@ -86,6 +102,10 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
     out.push(SERVICE_PRINCIPALS.outcome(raw, side, n)?);
     let n = parse_app_role_assignments(raw, side, inv)?;
     out.push(APP_ROLE_ASSIGNMENTS.outcome(raw, side, n)?);
+    let n = parse_subscribed_skus(raw, side, inv)?;
+    out.push(SUBSCRIBED_SKUS.outcome(raw, side, n)?);
+    let n = parse_openid_configuration(raw, side, inv)?;
+    out.push(OPENID_CONFIGURATION.outcome(raw, side, n)?);
     Ok(out)
 }
 
@@ -413,6 +433,72 @@ fn parse_app_role_assignments(raw: &RawExport, side: Side, inv: &mut Inventory) 
         });
     }
     Ok(list.len())
+}
+
+fn parse_subscribed_skus(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, SUBSCRIBED_SKUS.collection)?;
+    let list = items(&pages, Envelope::Value)?;
+    let tenant = side.as_str();
+    for item in &list {
+        let v = item.value;
+        let sku_id = object_id(&required(item, "skuId", &SUBSCRIBED_SKUS)?);
+        for (i, plan) in arr_at(v, "servicePlans").into_iter().enumerate() {
+            let plan_id = str_at(plan, "servicePlanId").ok_or_else(|| {
+                missing_nested(
+                    item,
+                    &format!("servicePlans[{i}]"),
+                    "servicePlanId",
+                    &SUBSCRIBED_SKUS,
+                )
+            })?;
+            inv.subscribed_sku_plans.push(SubscribedSkuPlan {
+                tenant: tenant.to_string(),
+                sku_id: sku_id.clone(),
+                service_plan_id: object_id(&plan_id),
+                service_plan_name: str_at(plan, "servicePlanName"),
+            });
+        }
+        inv.subscribed_skus.push(SubscribedSku {
+            tenant: tenant.to_string(),
+            sku_id,
+            sku_part_number: str_at(v, "skuPartNumber"),
+            capability_status: str_at(v, "capabilityStatus"),
+            enabled_units: i64_at(v, "prepaidUnits.enabled"),
+            consumed_units: i64_at(v, "consumedUnits"),
+        });
+    }
+    Ok(list.len())
+}
+
+/// The metadata document is one object per page, not a `value` list. The
+/// tenant id is the GUID segment of `issuer`
+/// (`https://login.microsoftonline.com/{tenantId}/v2.0`).
+fn parse_openid_configuration(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, OPENID_CONFIGURATION.collection)?;
+    for page in &pages {
+        let v = &page.body;
+        if !v.is_object() || v.get("issuer").is_none() {
+            return Err(Error::input(
+                Location::file(&page.path),
+                "expected the OpenID Connect metadata object (with \"issuer\")",
+                "save the body of GET https://login.microsoftonline.com/{tenantId}/v2.0/.well-known/openid-configuration unchanged",
+            ));
+        }
+        let tenant_id = str_at(v, "issuer").and_then(|iss| {
+            iss.split('/')
+                .find(|seg| is_guid(seg))
+                .map(|g| g.to_ascii_lowercase())
+        });
+        inv.openid_configurations.push(OpenIdConfiguration {
+            tenant: side.as_str().to_string(),
+            tenant_id,
+            cloud_instance_name: str_at(v, "cloud_instance_name").map(|s| s.to_lowercase()),
+            tenant_region_scope: str_at(v, "tenant_region_scope"),
+            tenant_region_sub_scope: str_at(v, "tenant_region_sub_scope"),
+            msgraph_host: str_at(v, "msgraph_host"),
+        });
+    }
+    Ok(pages.len())
 }
 
 /// Object ids and GUID-valued references: lower-case hyphenated when they are
@@ -996,5 +1082,98 @@ mod tests {
             Some("o@y.example")
         );
         assert_eq!(home_identity("plain@t.example", None, &none), None);
+    }
+
+    #[test]
+    fn subscribed_skus_and_their_service_plans() {
+        let (inv, outcomes) = run(&[(
+            "subscribedskus-list.json",
+            "graph/subscribed-skus/page-0001.json",
+        )]);
+        let e3 = "05e9a617-0261-4cee-bb44-138d3ef5d965";
+        assert_eq!(
+            inv.subscribed_skus,
+            vec![
+                SubscribedSku {
+                    tenant: "source".into(),
+                    sku_id: e3.into(),
+                    sku_part_number: s("SPE_E3"),
+                    capability_status: s("Enabled"),
+                    enabled_units: Some(25),
+                    consumed_units: Some(14),
+                },
+                SubscribedSku {
+                    tenant: "source".into(),
+                    sku_id: "946ce899-873d-44bb-9d8b-671870cbfdbf".into(),
+                    sku_part_number: s("Cross_tenant_user_data_migration"),
+                    capability_status: s("Warning"),
+                    enabled_units: Some(0),
+                    consumed_units: Some(3),
+                },
+            ]
+        );
+        let plans: Vec<(&str, &str, Option<&str>)> = inv
+            .subscribed_sku_plans
+            .iter()
+            .map(|p| {
+                (
+                    p.sku_id.as_str(),
+                    p.service_plan_id.as_str(),
+                    p.service_plan_name.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            plans,
+            vec![
+                (
+                    e3,
+                    "efb87545-963c-4e0d-99df-69c6916d9eb0",
+                    Some("EXCHANGE_S_ENTERPRISE")
+                ),
+                (e3, "57ff2da0-773e-42df-b2af-ffb7a2317929", Some("TEAMS1")),
+            ]
+        );
+        let o = outcome(&outcomes, "graph/subscribed-skus");
+        assert_eq!((o.status, o.items), (Status::Complete, 2));
+    }
+
+    #[test]
+    fn openid_configuration_is_one_object_naming_the_cloud() {
+        let (inv, outcomes) = run(&[(
+            "openid-configuration-usgov.json",
+            "graph/openid-configuration.json",
+        )]);
+        assert_eq!(
+            inv.openid_configurations,
+            vec![OpenIdConfiguration {
+                tenant: "source".into(),
+                tenant_id: s("b0c1d2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+                cloud_instance_name: s("microsoftonline.us"),
+                tenant_region_scope: s("USGov"),
+                tenant_region_sub_scope: s("DODCON"),
+                msgraph_host: s("graph.microsoft.us"),
+            }]
+        );
+        let o = outcome(&outcomes, "graph/openid-configuration");
+        assert_eq!((o.status, o.items), (Status::Complete, 1));
+        // A Graph-style page is not the metadata document.
+        let (dir, raw) = export(&[(
+            "groups-select.json",
+            "graph/openid-configuration/page-0001.json",
+        )]);
+        let err = parse(&raw, Side::Source, &mut Inventory::default())
+            .unwrap_err()
+            .to_string();
+        let page = dir
+            .path()
+            .join("source/graph/openid-configuration/page-0001.json");
+        assert_eq!(
+            err,
+            format!(
+                "{}: expected the OpenID Connect metadata object (with \"issuer\")\n  fix: save the body of GET https://login.microsoftonline.com/{{tenantId}}/v2.0/.well-known/openid-configuration unchanged",
+                page.display()
+            )
+        );
     }
 }
