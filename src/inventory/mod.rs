@@ -82,6 +82,7 @@ inventory! {
     subscribed_skus: SubscribedSku,
     subscribed_sku_plans: SubscribedSkuPlan,
     openid_configurations: OpenIdConfiguration,
+    cross_tenant_migration_jobs: CrossTenantMigrationJob,
     role_definitions: RoleDefinition,
     role_definition_actions: RoleDefinitionAction,
     role_definition_scopes: RoleDefinitionScope,

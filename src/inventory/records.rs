@@ -479,6 +479,22 @@ tables! {
         msgraph_host: Option<String>,
     }
 
+    /// Cross-tenant migration jobs of the Graph migration API (their validation
+    /// outcome is a second opinion on readiness).
+    CrossTenantMigrationJob => "cross_tenant_migration_jobs", source: "Graph GET /v1.0/solutions/migrations/crossTenantMigrationJobs" {
+        tenant: String,
+        id: String,
+        display_name: Option<String>,
+        /// submitted, validating, validatePassed, validateFailed, migrating, completed, ...
+        status: Option<String>,
+        message: Option<String>,
+        /// Comma-joined workloads: exchange, teams, odsp, ...
+        workloads: Option<String>,
+        source_tenant_id: Option<String>,
+        target_tenant_id: Option<String>,
+        last_updated: Option<String>,
+    }
+
     /// RBAC role definitions.
     RoleDefinition => "role_definitions", source: "ARM GET {scope}/providers/Microsoft.Authorization/roleDefinitions (2022-04-01)" {
         tenant: String,

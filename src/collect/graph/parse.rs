@@ -12,9 +12,9 @@ use crate::collect::{CollectionOutcome, CollectionSpec, Status};
 use crate::error::{Error, Location, Result};
 use crate::inventory::{
     AppRoleAssignment, Application, ApplicationCredential, ApplicationRedirectUri,
-    ApplicationRequiredAccess, Group, GroupMember, Inventory, OpenIdConfiguration,
-    ServicePrincipal, ServicePrincipalAppRole, SubscribedSku, SubscribedSkuPlan, Tenant,
-    TenantDomain, User, UserLicense,
+    ApplicationRequiredAccess, CrossTenantMigrationJob, Group, GroupMember, Inventory,
+    OpenIdConfiguration, ServicePrincipal, ServicePrincipalAppRole, SubscribedSku,
+    SubscribedSkuPlan, Tenant, TenantDomain, User, UserLicense,
 };
 use crate::normalize::{arr_at, bool_at, canonical_datetime, i64_at, is_guid, str_at, strings_at};
 use crate::raw::{items, Envelope, RawExport, RawItem, Side};
@@ -76,6 +76,12 @@ const OPENID_CONFIGURATION: CollectionSpec = CollectionSpec {
     tables: &["openid_configurations"],
 };
 
+const MIGRATION_JOBS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/cross-tenant-migration-jobs",
+    tables: &["cross_tenant_migration_jobs"],
+};
+
 pub const COLLECTIONS: &[CollectionSpec] = &[
     ORGANIZATION,
     USERS,
@@ -86,6 +92,7 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     APP_ROLE_ASSIGNMENTS,
     SUBSCRIBED_SKUS,
     OPENID_CONFIGURATION,
+    MIGRATION_JOBS,
 ];
 
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
@@ -106,6 +113,8 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
     out.push(SUBSCRIBED_SKUS.outcome(raw, side, n)?);
     let n = parse_openid_configuration(raw, side, inv)?;
     out.push(OPENID_CONFIGURATION.outcome(raw, side, n)?);
+    let n = parse_migration_jobs(raw, side, inv)?;
+    out.push(MIGRATION_JOBS.outcome(raw, side, n)?);
     Ok(out)
 }
 
@@ -499,6 +508,28 @@ fn parse_openid_configuration(raw: &RawExport, side: Side, inv: &mut Inventory) 
         });
     }
     Ok(pages.len())
+}
+
+fn parse_migration_jobs(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, MIGRATION_JOBS.collection)?;
+    let list = items(&pages, Envelope::Value)?;
+    for item in &list {
+        let v = item.value;
+        let workloads = strings_at(v, "workloads", &[]);
+        inv.cross_tenant_migration_jobs
+            .push(CrossTenantMigrationJob {
+                tenant: side.as_str().to_string(),
+                id: object_id(&required(item, "id", &MIGRATION_JOBS)?),
+                display_name: str_at(v, "displayName"),
+                status: str_at(v, "status"),
+                message: str_at(v, "message"),
+                workloads: (!workloads.is_empty()).then(|| workloads.join(", ")),
+                source_tenant_id: str_at(v, "sourceTenantId").map(|s| object_id(&s)),
+                target_tenant_id: str_at(v, "targetTenantId").map(|s| object_id(&s)),
+                last_updated: str_at(v, "lastUpdatedDateTime").and_then(|s| canonical_datetime(&s)),
+            });
+    }
+    Ok(list.len())
 }
 
 /// Object ids and GUID-valued references: lower-case hyphenated when they are
@@ -1175,5 +1206,42 @@ mod tests {
                 page.display()
             )
         );
+    }
+
+    #[test]
+    fn cross_tenant_migration_jobs() {
+        let (inv, outcomes) = run(&[(
+            "crosstenantmigrationjobs-list.json",
+            "graph/cross-tenant-migration-jobs/page-0001.json",
+        )]);
+        assert_eq!(
+            inv.cross_tenant_migration_jobs,
+            vec![
+                CrossTenantMigrationJob {
+                    tenant: "source".into(),
+                    id: "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
+                    display_name: s("Wave 1 validation"),
+                    status: s("validateFailed"),
+                    message: s("Validation failed for 1 of 1 users."),
+                    workloads: s("exchange, teams"),
+                    source_tenant_id: s("a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b"),
+                    target_tenant_id: s("b0c1d2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+                    last_updated: s("2024-05-02T08:12:31Z"),
+                },
+                CrossTenantMigrationJob {
+                    tenant: "source".into(),
+                    id: "8d2f3e4a-5b6c-4d7e-9f8a-0b1c2d3e4f5a".into(),
+                    display_name: None,
+                    status: s("submitted"),
+                    message: None,
+                    workloads: None,
+                    source_tenant_id: None,
+                    target_tenant_id: None,
+                    last_updated: s("2024-05-03T08:00:00Z"),
+                },
+            ]
+        );
+        let o = outcome(&outcomes, "graph/cross-tenant-migration-jobs");
+        assert_eq!((o.status, o.items), (Status::Complete, 2));
     }
 }
