@@ -242,6 +242,42 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["EXO-009", "EXO-019"],
         &[],
     );
+    // The readiness cases of the wider Exchange pack: one mailbox per rule,
+    // blockers first, then warnings (still blocked by EXO-009, with the
+    // warning to review).
+    for (name, rule) in [
+        ("licence.missing@contoso.com", "EXO-018"),
+        ("x500.history@contoso.com", "EXO-024"),
+        ("previous.mailbox@contoso.com", "EXO-029"),
+        ("litigation.hold@contoso.com", "EXO-031"),
+        ("org.hold@contoso.com", "EXO-032"),
+        ("aux.archives@contoso.com", "EXO-033"),
+        ("substrate.holds@contoso.com", "EXO-034"),
+        ("demoted.archive@contoso.com", "EXO-037"),
+        ("move.pending@contoso.com", "EXO-038"),
+        ("duplicate.batch@contoso.com", "EXO-039"),
+        ("batch.source@contoso.com", "EXO-040"),
+    ] {
+        e("mailbox", name, Blocked, &["EXO-009", rule], &[]);
+    }
+    // An early licence provisioned a target mailbox: no mail user to pair with.
+    e(
+        "mailbox",
+        "licensed.early@contoso.com",
+        Blocked,
+        &["EXO-009", "EXO-019", "EXO-028"],
+        &[],
+    );
+    for (name, rule) in [
+        ("dirsynced.target@contoso.com", "EXO-030"),
+        ("dumpster.full@contoso.com", "EXO-035"),
+        ("quota.full@contoso.com", "EXO-036"),
+        ("delegate.split@contoso.com", "EXO-042"),
+        ("small.receive@contoso.com", "EXO-043"),
+        ("customer.key@contoso.com", "EXO-044"),
+    ] {
+        e("mailbox", name, Blocked, &["EXO-009"], &[rule]);
+    }
     // Power Platform: the guest admin in Fabrikam holds no admin role
     // (PP-016), which holds back every environment; each environment has its
     // own planted problems on top.
@@ -354,7 +390,7 @@ fn every_item_has_the_planted_readiness_and_rules() {
     // The pair has the size the issue asks for.
     let count = |k: &str| r.items.iter().filter(|i| i.kind == k).count();
     assert_eq!(count("disk"), 19);
-    assert_eq!(count("mailbox"), 25);
+    assert_eq!(count("mailbox"), 44);
     assert_eq!(count("environment"), 4);
     assert_eq!(count("registry"), 5);
     assert_eq!(count("image-version"), 8);

@@ -118,8 +118,9 @@ pub fn validate_rules(rules: &[&Rule]) -> Result<()> {
     let mut defs = Inventory::table_defs();
     defs.extend(derived::table_defs());
     let catalog = Catalog::empty(&defs);
+    let planned = engine::on_rule_threads(rules, |r| engine::check_rule(r, &catalog));
     let mut errs = Vec::new();
-    for r in rules {
+    for (r, plan) in rules.iter().zip(planned) {
         for issue in crate::rules::lint::lint_sql(&r.query) {
             errs.push(InputError {
                 location: Location::file(&r.origin),
@@ -127,7 +128,7 @@ pub fn validate_rules(rules: &[&Rule]) -> Result<()> {
                 fix: Some(issue.fix.to_string()),
             });
         }
-        if let Err(e) = engine::check_rule(r, &catalog) {
+        if let Err(e) = plan.unwrap_or_else(|| Err("the rule was not planned".into())) {
             errs.push(InputError {
                 location: Location::file(&r.origin),
                 message: format!("rule {}: {e}", r.id),

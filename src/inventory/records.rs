@@ -671,6 +671,58 @@ tables! {
         app_role_id: String,
     }
 
+    /// Licence SKUs the tenant subscribes to.
+    SubscribedSku => "subscribed_skus", source: "Graph GET /v1.0/subscribedSkus" {
+        tenant: String,
+        sku_id: String,
+        /// SPE_E3, Cross_tenant_user_data_migration, ...
+        sku_part_number: Option<String>,
+        /// Enabled, Warning, Suspended, Deleted, LockedOut.
+        capability_status: Option<String>,
+        /// prepaidUnits.enabled.
+        enabled_units: Option<i64>,
+        consumed_units: Option<i64>,
+    }
+
+    /// Service plans included in each subscribed SKU.
+    SubscribedSkuPlan => "subscribed_sku_plans", source: "Graph subscribedSkus servicePlans" {
+        tenant: String,
+        sku_id: String,
+        service_plan_id: String,
+        /// EXCHANGE_S_ENTERPRISE, TEAMS1, ...
+        service_plan_name: Option<String>,
+    }
+
+    /// The tenant's OpenID Connect metadata: which cloud it lives in.
+    OpenIdConfiguration => "openid_configurations", source: "GET https://login.microsoftonline.com/{tenantId}/v2.0/.well-known/openid-configuration" {
+        tenant: String,
+        /// From the issuer URL.
+        tenant_id: Option<String>,
+        /// microsoftonline.com (worldwide), microsoftonline.us, partner.microsoftonline.cn.
+        cloud_instance_name: Option<String>,
+        /// NA, EU, AS, ..., USGov.
+        tenant_region_scope: Option<String>,
+        /// GCC, DOD, DODCON, ... when present.
+        tenant_region_sub_scope: Option<String>,
+        msgraph_host: Option<String>,
+    }
+
+    /// Cross-tenant migration jobs of the Graph migration API (their validation
+    /// outcome is a second opinion on readiness).
+    CrossTenantMigrationJob => "cross_tenant_migration_jobs", source: "Graph GET /v1.0/solutions/migrations/crossTenantMigrationJobs" {
+        tenant: String,
+        id: String,
+        display_name: Option<String>,
+        /// submitted, validating, validatePassed, validateFailed, migrating, completed, ...
+        status: Option<String>,
+        message: Option<String>,
+        /// Comma-joined workloads: exchange, teams, odsp, ...
+        workloads: Option<String>,
+        source_tenant_id: Option<String>,
+        target_tenant_id: Option<String>,
+        last_updated: Option<String>,
+    }
+
     /// RBAC role definitions.
     RoleDefinition => "role_definitions", source: "ARM GET {scope}/providers/Microsoft.Authorization/roleDefinitions (2022-04-01)" {
         tenant: String,
@@ -909,6 +961,12 @@ tables! {
         aux_archive_count: i64,
         is_dir_synced: Option<bool>,
         external_directory_object_id: Option<String>,
+        /// Microsoft Purview Customer Key data encryption policy, if any.
+        data_encryption_policy: Option<String>,
+        /// As Exchange prints it: `50 GB (53,687,091,200 bytes)` or `Unlimited`.
+        prohibit_send_receive_quota: Option<String>,
+        /// The quota in bytes; null when Unlimited or absent.
+        prohibit_send_receive_quota_bytes: Option<i64>,
     }
 
     /// Exchange Online mail users (the target objects a mailbox moves into).
@@ -932,6 +990,12 @@ tables! {
         is_dir_synced: Option<bool>,
         external_directory_object_id: Option<String>,
         recoverable_items_quota: Option<String>,
+        /// RecoverableItemsQuota in bytes; null when Unlimited or absent.
+        recoverable_items_quota_bytes: Option<i64>,
+        /// As Exchange prints it: `150 MB (157,286,400 bytes)` or `Unlimited`.
+        max_receive_size: Option<String>,
+        /// MaxReceiveSize in bytes; null when Unlimited or absent.
+        max_receive_size_bytes: Option<i64>,
     }
 
     /// Proxy addresses of mailboxes and mail users, one row per address.
@@ -966,6 +1030,15 @@ tables! {
         owner_kind: String,
         owner_id: String,
         capability: String,
+    }
+
+    /// Send-on-behalf delegates of mailboxes, one row per delegate.
+    MailboxSendOnBehalf => "mailbox_send_on_behalf", source: "Exchange Get-Mailbox GrantSendOnBehalfTo" {
+        tenant: String,
+        mailbox_id: String,
+        /// The delegate as Exchange names it (identity, name or address).
+        trustee: String,
+        trustee_lc: String,
     }
 
     /// Organization relationships.
@@ -1021,6 +1094,149 @@ tables! {
         member_exchange_guid: Option<String>,
         member_external_directory_object_id: Option<String>,
         recipient_type: Option<String>,
+    }
+
+    /// Mail-enabled groups (the migration scope group).
+    DistributionGroup => "distribution_groups", source: "Exchange Get-DistributionGroup" {
+        tenant: String,
+        identity: Option<String>,
+        name: Option<String>,
+        display_name: Option<String>,
+        primary_smtp_lc: Option<String>,
+        /// MailUniversalSecurityGroup, MailUniversalDistributionGroup, RoomList, ...
+        recipient_type_details: Option<String>,
+        external_directory_object_id: Option<String>,
+    }
+
+    /// Organization-wide Exchange settings, one row per tenant.
+    OrganizationConfig => "organization_configs", source: "Exchange Get-OrganizationConfig" {
+        tenant: String,
+        name: Option<String>,
+        /// A dehydrated tenant must run Enable-OrganizationCustomization before
+        /// organization relationships can be created or changed.
+        is_dehydrated: Option<bool>,
+    }
+
+    /// Mailbox size statistics, one row per mailbox.
+    MailboxStatistic => "mailbox_statistics", source: "Exchange Get-MailboxStatistics" {
+        tenant: String,
+        /// MailboxGuid: the ExchangeGuid of the mailbox.
+        mailbox_guid: String,
+        display_name: Option<String>,
+        total_item_size: Option<String>,
+        total_item_size_bytes: Option<i64>,
+        /// Size of the Recoverable Items folder (the dumpster).
+        total_deleted_item_size: Option<String>,
+        total_deleted_item_size_bytes: Option<i64>,
+        item_count: Option<i64>,
+        deleted_item_count: Option<i64>,
+    }
+
+    /// Folder statistics saved per mailbox (the archive's Recoverable Items
+    /// folders), one row per folder.
+    MailboxFolderStatistic => "mailbox_folder_statistics", source: "Exchange Get-MailboxFolderStatistics {archive} -FolderScope RecoverableItems" {
+        tenant: String,
+        /// The identity the statistics were saved under (ArchiveGuid or address), lower-case.
+        mailbox: String,
+        /// Folder name: SubstrateHolds, Purges, Versions, DiscoveryHolds, ...
+        name: String,
+        folder_path: Option<String>,
+        folder_type: Option<String>,
+        items_in_folder: Option<i64>,
+        folder_size_bytes: Option<i64>,
+    }
+
+    /// Holds tracked on mailboxes (Export-MailboxDiagnosticLogs -ComponentName
+    /// HoldTracking), one row per hold; a saved log without holds is one row
+    /// with a null hold_id, so "no holds" and "not saved" differ.
+    MailboxHoldTracking => "mailbox_hold_tracking", source: "Exchange Export-MailboxDiagnosticLogs {mailbox} -ComponentName HoldTracking" {
+        tenant: String,
+        /// The identity the log was saved under (primary SMTP address), lower-case.
+        mailbox: String,
+        /// `hid`: mbx… (retention policy), UniH… (eDiscovery case), ...
+        hold_id: Option<String>,
+        /// `ht`: 4 marks an organization-wide retention hold.
+        hold_type: Option<i64>,
+    }
+
+    /// Non-owner mailbox permissions (FullAccess and others), one row per entry.
+    MailboxPermission => "mailbox_permissions", source: "Exchange Get-MailboxPermission" {
+        tenant: String,
+        /// The mailbox the entry is on, as Exchange names it.
+        mailbox_identity: String,
+        mailbox_identity_lc: String,
+        /// The trustee (`user@contoso.com`, `NT AUTHORITY\SELF`, ...).
+        user: String,
+        user_lc: String,
+        /// Comma-joined rights: FullAccess, ReadPermission, ...
+        access_rights: Option<String>,
+        is_inherited: Option<bool>,
+        deny: Option<bool>,
+    }
+
+    /// Existing move requests (a mailbox with one cannot be moved again).
+    MoveRequest => "move_requests", source: "Exchange Get-MoveRequest" {
+        tenant: String,
+        identity: Option<String>,
+        display_name: Option<String>,
+        exchange_guid: Option<String>,
+        /// Queued, InProgress, Completed, Failed, Suspended, ...
+        status: Option<String>,
+        batch_name: Option<String>,
+    }
+
+    /// Users already in a migration batch.
+    MigrationUser => "migration_users", source: "Exchange Get-MigrationUser" {
+        tenant: String,
+        /// The user's e-mail address (Identity), lower-case.
+        identity_lc: String,
+        batch_id: Option<String>,
+        /// Queued, Syncing, Synced, Completed, Failed, ...
+        status: Option<String>,
+        mailbox_guid: Option<String>,
+    }
+
+    /// Exchange's view of user objects (Get-User), for previous-mailbox data.
+    ExchangeUser => "exchange_users", source: "Exchange Get-User" {
+        tenant: String,
+        identity: Option<String>,
+        upn_lc: Option<String>,
+        recipient_type_details: Option<String>,
+        /// UserMailbox (or another mailbox type) when the user had a mailbox before.
+        previous_recipient_type_details: Option<String>,
+        external_directory_object_id: Option<String>,
+    }
+
+    /// Results of Test-MigrationServerAvailability probes, one row per saved probe.
+    MigrationServerTest => "migration_server_tests", source: "Exchange Test-MigrationServerAvailability -Endpoint {endpoint} -TestMailbox {mailbox}" {
+        tenant: String,
+        /// The -TestMailbox the probe was saved under, lower-case.
+        test_mailbox: String,
+        /// Success or Failed.
+        result: Option<String>,
+        message: Option<String>,
+        error_detail: Option<String>,
+    }
+
+    /// Management role assignments of the migration operator (effective users).
+    ManagementRoleAssignment => "management_role_assignments", source: "Exchange Get-ManagementRoleAssignment -RoleAssignee {operator} -GetEffectiveUsers" {
+        tenant: String,
+        /// Role name: Move Mailboxes, Mail Recipients, ...
+        role: String,
+        /// Who the role is assigned to: a role group (Organization Management) or the user.
+        role_assignee_name: Option<String>,
+        /// The user the assignment applies to, lower-case.
+        effective_user_lc: Option<String>,
+        enabled: Option<bool>,
+    }
+
+    /// Parameters of management role entries, one row per parameter.
+    ManagementRoleEntry => "management_role_entries", source: "Exchange Get-ManagementRoleEntry \"*\\Set-MailUser\"" {
+        tenant: String,
+        role: String,
+        /// The cmdlet of the entry (Set-MailUser).
+        cmdlet: String,
+        parameter: String,
     }
 
     /// Power Platform environments.

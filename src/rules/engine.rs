@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::inventory::TableDef;
 use polars::prelude::*;
 use polars::sql::SQLContext;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Columns every rule query must return.
@@ -299,39 +298,68 @@ fn findings_from(df: &DataFrame) -> std::result::Result<Vec<RawFinding>, String>
     Ok(out)
 }
 
-/// Stack of the threads that run rules. A rule thread that waits for
-/// polars' own pool steals further rules meanwhile, so one stack can hold
-/// several nested query plans; the default 2 MiB overflows once a pack has a
-/// few dozen rules (seen with the 55-rule pack in debug builds).
-const RULE_THREAD_STACK: usize = 64 << 20;
+/// Stack of a rule thread: polars plans and optimises a query recursively, and
+/// long CTE chains go deep, more so in debug builds (past the 2 MiB of a test
+/// thread or a rayon worker).
+const RULE_STACK: usize = 32 * 1024 * 1024;
 
-fn rule_pool() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("xtenant-rules-{i}"))
-            .stack_size(RULE_THREAD_STACK)
-            .build()
-            .ok()
-    })
-    .as_ref()
+/// Calls `f` on every rule, in parallel on threads with a large stack, and
+/// returns the results in rule order (`None` for a rule that did not run,
+/// which only a panicking thread could cause, and that panic propagates).
+///
+/// Plain threads that each take the next rule, not a rayon `par_iter`: a rayon
+/// worker that waits for polars' own thread pool keeps stealing queued rules
+/// onto its stack, so the plans of several rules pile up on one thread until it
+/// overflows (seen with some 60 rules in a debug build).
+pub fn on_rule_threads<T: Send>(rules: &[&Rule], f: impl Fn(&Rule) -> T + Sync) -> Vec<Option<T>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<T>>> = rules.iter().map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(r) = rules.get(i) else { break };
+        let out = f(r);
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(out);
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rules.len());
+    let mut started = 0;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            // A thread that cannot be started leaves its share to the others.
+            let spawned = std::thread::Builder::new()
+                .name("xtenant-rule".into())
+                .stack_size(RULE_STACK)
+                .spawn_scoped(s, work);
+            started += usize::from(spawned.is_ok());
+        }
+    });
+    if started == 0 {
+        // No thread at all: run here, on whatever stack this thread has.
+        work();
+    }
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().ok().flatten())
+        .collect()
 }
 
-/// Runs rules in parallel; the result is in the order of `rules`.
+/// Runs every rule and returns the outcomes in rule order.
 pub fn run_all(
     rules: &[&Rule],
     catalog: &Catalog,
     overrides: &BTreeMap<String, toml::Table>,
     keep_passing: bool,
 ) -> Vec<RuleOutcome> {
-    let run = || {
-        rules
-            .par_iter()
-            .map(|r| run_rule(r, catalog, overrides.get(&r.id), keep_passing))
-            .collect()
-    };
-    match rule_pool() {
-        Some(pool) => pool.install(run),
-        None => run(),
-    }
+    on_rule_threads(rules, |r| {
+        run_rule(r, catalog, overrides.get(&r.id), keep_passing)
+    })
+    .into_iter()
+    .zip(rules)
+    .map(|(out, r)| out.unwrap_or_else(|| RuleOutcome::Error(format!("rule {} did not run", r.id))))
+    .collect()
 }

@@ -192,6 +192,25 @@ impl Item<'_> {
         }
     }
 
+    /// A size as Exchange prints it (`30 GB (32,212,254,720 bytes)`,
+    /// `Unlimited`): the text, and the bytes when it is not Unlimited.
+    pub fn size(&self, key: &str) -> Result<(Option<String>, Option<i64>)> {
+        let Some(text) = self.quota(key)? else {
+            return Ok((None, None));
+        };
+        if text.trim().eq_ignore_ascii_case("unlimited") {
+            return Ok((Some(text), None));
+        }
+        match size_bytes(&text) {
+            Some(b) => Ok((Some(text), Some(b))),
+            None => Err(self.error(
+                key,
+                format!("{key} {text:?} is not a size such as \"30 GB (32,212,254,720 bytes)\""),
+                FIX_UNCHANGED,
+            )),
+        }
+    }
+
     /// A count that may be `Unlimited` (absent here, as there is no number for it).
     pub fn count_or_unlimited(&self, key: &str) -> Result<Option<i64>> {
         let bad = |v: &Value| {
@@ -222,6 +241,43 @@ impl Item<'_> {
             _ => Err(bad(v)),
         }
     }
+}
+
+/// Bytes of a size: the `(N bytes)` part Exchange appends (digit grouping of
+/// any culture), a bare number, or `<number> <unit>` with binary units (what
+/// people type into a CSV).
+pub fn size_bytes(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = |s: &str| -> Option<i64> {
+        let d: String = s
+            .chars()
+            .filter(|c| !matches!(c, ',' | '.' | ' ' | '\u{a0}' | '\''))
+            .collect();
+        (!d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+            .then(|| d.parse().ok())
+            .flatten()
+    };
+    if let Some(open) = t.rfind('(') {
+        let inner = t[open + 1..].trim_end_matches(')').trim();
+        let n = inner
+            .strip_suffix("bytes")
+            .or_else(|| inner.strip_suffix("byte"))?;
+        return digits(n);
+    }
+    if let Some(n) = digits(t) {
+        return Some(n);
+    }
+    let (num, unit) = t.split_once(char::is_whitespace)?;
+    let factor: f64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "B" => 1.0,
+        "KB" => 1024.0,
+        "MB" => 1024.0 * 1024.0,
+        "GB" => 1024.0 * 1024.0 * 1024.0,
+        "TB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let n: f64 = num.replace(',', ".").parse().ok()?;
+    (n >= 0.0).then(|| (n * factor).round() as i64)
 }
 
 /// A GUID in any spelling, canonical; `Some(None)` for empty or zero, `None`

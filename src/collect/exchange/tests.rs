@@ -106,7 +106,7 @@ fn proxies(inv: &Inventory, owner: &str) -> Vec<(String, String, String, bool, O
 const X500_ADELE: &str = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=8d2e5f0a3b4c4d6e9f1a2b3c4d5e6f70-AdeleV";
 
 #[test]
-fn collections_are_the_six_documented_ones() {
+fn collections_are_the_documented_ones() {
     let names: Vec<&str> = COLLECTIONS.iter().map(|c| c.collection).collect();
     assert_eq!(
         names,
@@ -117,6 +117,18 @@ fn collections_are_the_six_documented_ones() {
             "exchange/Get-AcceptedDomain",
             "exchange/Get-MigrationEndpoint",
             "exchange/Get-DistributionGroupMember",
+            "exchange/Get-DistributionGroup",
+            "exchange/Get-OrganizationConfig",
+            "exchange/Get-MailboxStatistics",
+            "exchange/Get-MailboxFolderStatistics",
+            "exchange/Export-MailboxDiagnosticLogs",
+            "exchange/Get-MailboxPermission",
+            "exchange/Get-MoveRequest",
+            "exchange/Get-MigrationUser",
+            "exchange/Get-User",
+            "exchange/Test-MigrationServerAvailability",
+            "exchange/Get-ManagementRoleAssignment",
+            "exchange/Get-ManagementRoleEntry",
         ]
     );
     assert!(COLLECTIONS.iter().all(|c| c.family == "exchange"));
@@ -126,7 +138,7 @@ fn collections_are_the_six_documented_ones() {
 fn nothing_saved_is_not_collected_for_every_collection() {
     let ex = export(&[]);
     let (inv, outcomes) = run(&ex, Side::Source);
-    assert_eq!(outcomes.len(), 6);
+    assert_eq!(outcomes.len(), COLLECTIONS.len());
     assert!(outcomes
         .iter()
         .all(|o| o.status == Status::NotCollected && o.items == 0 && o.side == Side::Source));
@@ -145,7 +157,8 @@ fn rest_pages_of_get_mailbox() {
             "mailboxes",
             "proxy_addresses",
             "mailbox_holds",
-            "recipient_capabilities"
+            "recipient_capabilities",
+            "mailbox_send_on_behalf"
         ]
     );
     assert_eq!(
@@ -180,7 +193,23 @@ fn rest_pages_of_get_mailbox() {
             aux_archive_count: 2,
             is_dir_synced: Some(false),
             external_directory_object_id: s("4a5b6c7d-8e9f-4a0b-b1c2-d3e4f5a6b7c8"),
+            data_encryption_policy: s("Contoso-DEP-EU"),
+            prohibit_send_receive_quota: s("99 GB (106,300,440,576 bytes)"),
+            prohibit_send_receive_quota_bytes: Some(106_300_440_576),
         }
+    );
+    // Send-on-behalf delegates, one row each (a display name with a space kept whole).
+    let delegates: Vec<(&str, &str)> = inv
+        .mailbox_send_on_behalf
+        .iter()
+        .map(|d| (d.mailbox_id.as_str(), d.trustee_lc.as_str()))
+        .collect();
+    assert_eq!(
+        delegates,
+        [
+            ("8d2e5f0a-3b4c-4d6e-9f1a-2b3c4d5e6f70", "meganb"),
+            ("8d2e5f0a-3b4c-4d6e-9f1a-2b3c4d5e6f70", "sales assistants")
+        ]
     );
     // Page 2: upper-case GUID canonicalised, zero archive GUID is none, a
     // demoted archive's GUID kept.
@@ -301,6 +330,9 @@ fn rest_page_of_get_mail_user() {
             is_dir_synced: Some(false),
             external_directory_object_id: s("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
             recoverable_items_quota: s("30 GB (32,212,254,720 bytes)"),
+            recoverable_items_quota_bytes: Some(32_212_254_720),
+            max_receive_size: s("150 MB (157,286,400 bytes)"),
+            max_receive_size_bytes: Some(157_286_400),
         }]
     );
     // The source's LegacyExchangeDN as an x500 proxy (lower-case prefix kept as stored).
@@ -900,4 +932,375 @@ fn windows_powershell_dates() {
         Some("2022-09-21T08:07:47Z")
     );
     assert_eq!(ps_datetime(&json!("/Date(abc)/")), None);
+}
+
+#[test]
+fn readiness_cmdlets_of_the_source() {
+    let adele = "8d2e5f0a-3b4c-4d6e-9f1a-2b3c4d5e6f70";
+    let archive = "1f4e8a2c-7b9d-4e3f-a5c6-d7e8f9a0b1c2";
+    let ex = export(&[
+        (
+            Side::Source,
+            "rest/Get-MailboxStatistics",
+            "exchange/Get-MailboxStatistics",
+        ),
+        (
+            Side::Source,
+            "rest/Get-MailboxFolderStatistics",
+            "exchange/Get-MailboxFolderStatistics",
+        ),
+        (
+            Side::Source,
+            "rest/Export-MailboxDiagnosticLogs",
+            "exchange/Export-MailboxDiagnosticLogs",
+        ),
+        (
+            Side::Source,
+            "rest/Get-MailboxPermission",
+            "exchange/Get-MailboxPermission",
+        ),
+        (
+            Side::Source,
+            "rest/Get-MoveRequest",
+            "exchange/Get-MoveRequest",
+        ),
+        (
+            Side::Source,
+            "rest/Get-DistributionGroup",
+            "exchange/Get-DistributionGroup",
+        ),
+    ]);
+    let (inv, outcomes) = run(&ex, Side::Source);
+    for (collection, items) in [
+        ("exchange/Get-MailboxStatistics", 2),
+        ("exchange/Get-MailboxFolderStatistics", 2),
+        ("exchange/Export-MailboxDiagnosticLogs", 2),
+        ("exchange/Get-MailboxPermission", 3),
+        ("exchange/Get-MoveRequest", 1),
+        ("exchange/Get-DistributionGroup", 1),
+    ] {
+        let o = outcome(&outcomes, collection);
+        assert_eq!(
+            (o.status, o.items),
+            (Status::Complete, items),
+            "{collection}"
+        );
+    }
+    assert_eq!(
+        inv.mailbox_statistics[0],
+        MailboxStatistic {
+            tenant: "source".into(),
+            mailbox_guid: adele.into(),
+            display_name: s("Adele Vance"),
+            total_item_size: s("12.31 GB (13,217,714,176 bytes)"),
+            total_item_size_bytes: Some(13_217_714_176),
+            total_deleted_item_size: s("1.002 GB (1,075,838,976 bytes)"),
+            total_deleted_item_size_bytes: Some(1_075_838_976),
+            item_count: Some(48_213),
+            deleted_item_count: Some(5_120),
+        }
+    );
+    // Upper-case GUID canonicalised; zero bytes is a size, not a missing one.
+    let sales = &inv.mailbox_statistics[1];
+    assert_eq!(sales.mailbox_guid, "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f");
+    assert_eq!(sales.total_deleted_item_size_bytes, Some(0));
+
+    let folders: Vec<(&str, &str, Option<i64>, Option<i64>)> = inv
+        .mailbox_folder_statistics
+        .iter()
+        .map(|f| {
+            (
+                f.mailbox.as_str(),
+                f.name.as_str(),
+                f.items_in_folder,
+                f.folder_size_bytes,
+            )
+        })
+        .collect();
+    assert_eq!(
+        folders,
+        [
+            (archive, "Recoverable Items", Some(0), Some(0)),
+            (archive, "SubstrateHolds", Some(17), Some(2_422_190)),
+        ]
+    );
+
+    // Mailboxes in file-name order; the empty log is one row without a hold.
+    let holds: Vec<(&str, Option<&str>, Option<i64>)> = inv
+        .mailbox_hold_tracking
+        .iter()
+        .map(|h| (h.mailbox.as_str(), h.hold_id.as_deref(), h.hold_type))
+        .collect();
+    assert_eq!(
+        holds,
+        [
+            (
+                "adelev@contoso.com",
+                Some("mbx0a1b2c3d4e5f60718293a4b5c6d7e8f9:2"),
+                Some(4)
+            ),
+            (
+                "adelev@contoso.com",
+                Some("UniH7d2f1c3e-5a4b-4c6d-8e9f-0a1b2c3d4e5f"),
+                Some(3)
+            ),
+            ("sales@contoso.com", None, None),
+        ]
+    );
+
+    let perms: Vec<(&str, &str, Option<&str>, Option<bool>)> = inv
+        .mailbox_permissions
+        .iter()
+        .map(|p| {
+            (
+                p.mailbox_identity_lc.as_str(),
+                p.user_lc.as_str(),
+                p.access_rights.as_deref(),
+                p.is_inherited,
+            )
+        })
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            (
+                "adelev",
+                "nt authority\\self",
+                Some("FullAccess, ReadPermission"),
+                Some(false)
+            ),
+            (
+                "adelev",
+                "meganb@contoso.com",
+                Some("FullAccess"),
+                Some(false)
+            ),
+            (
+                "sales",
+                "adelev@contoso.com",
+                Some("FullAccess, SendAs"),
+                Some(true)
+            ),
+        ]
+    );
+    assert_eq!(
+        inv.move_requests,
+        [MoveRequest {
+            tenant: "source".into(),
+            identity: s("AdeleV"),
+            display_name: s("Adele Vance"),
+            exchange_guid: s(adele),
+            status: s("Completed"),
+            batch_name: s("MigrationService:Onboarding-2023"),
+        }]
+    );
+    assert_eq!(
+        inv.distribution_groups,
+        [DistributionGroup {
+            tenant: "source".into(),
+            identity: s("mig-scope"),
+            name: s("mig-scope"),
+            display_name: s("Migration scope"),
+            primary_smtp_lc: s("mig-scope@contoso.com"),
+            recipient_type_details: s("MailUniversalSecurityGroup"),
+            external_directory_object_id: s("7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b"),
+        }]
+    );
+}
+
+#[test]
+fn readiness_cmdlets_of_the_target() {
+    let ex = export(&[
+        (
+            Side::Target,
+            "rest/Get-MigrationUser",
+            "exchange/Get-MigrationUser",
+        ),
+        (Side::Target, "rest/Get-User", "exchange/Get-User"),
+        (
+            Side::Target,
+            "rest/Get-OrganizationConfig",
+            "exchange/Get-OrganizationConfig",
+        ),
+        (
+            Side::Target,
+            "rest/Test-MigrationServerAvailability",
+            "exchange/Test-MigrationServerAvailability",
+        ),
+        (
+            Side::Target,
+            "rest/Get-ManagementRoleAssignment",
+            "exchange/Get-ManagementRoleAssignment",
+        ),
+        (
+            Side::Target,
+            "rest/Get-ManagementRoleEntry",
+            "exchange/Get-ManagementRoleEntry",
+        ),
+    ]);
+    let (inv, _) = run(&ex, Side::Target);
+    assert_eq!(
+        inv.migration_users,
+        [MigrationUser {
+            tenant: "target".into(),
+            identity_lc: "adelev@fabrikam.com".into(),
+            batch_id: s("T2T-Pilot"),
+            status: s("Failed"),
+            mailbox_guid: s("8d2e5f0a-3b4c-4d6e-9f1a-2b3c4d5e6f70"),
+        }]
+    );
+    let users: Vec<(Option<&str>, Option<&str>, Option<&str>)> = inv
+        .exchange_users
+        .iter()
+        .map(|u| {
+            (
+                u.upn_lc.as_deref(),
+                u.previous_recipient_type_details.as_deref(),
+                u.external_directory_object_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        [
+            (
+                Some("adelev@fabrikam.com"),
+                Some("UserMailbox"),
+                Some("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+            ),
+            (Some("ops@fabrikam.com"), Some("None"), None),
+        ]
+    );
+    assert_eq!(
+        inv.organization_configs,
+        [OrganizationConfig {
+            tenant: "target".into(),
+            name: s("fabrikam.onmicrosoft.com"),
+            is_dehydrated: Some(true),
+        }]
+    );
+    assert_eq!(
+        inv.migration_server_tests,
+        [MigrationServerTest {
+            tenant: "target".into(),
+            test_mailbox: "adelev@fabrikam.com".into(),
+            result: s("Failed"),
+            message: s("The connection to the server could not be completed."),
+            error_detail: s("AADSTS7000215: Invalid client secret provided."),
+        }]
+    );
+    let roles: Vec<(&str, Option<&str>, Option<bool>)> = inv
+        .management_role_assignments
+        .iter()
+        .map(|r| (r.role.as_str(), r.effective_user_lc.as_deref(), r.enabled))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("Move Mailboxes", Some("ops"), Some(true)),
+            ("Mail Recipients", Some("ops"), Some(false)),
+        ]
+    );
+    let params: Vec<(&str, &str, &str)> = inv
+        .management_role_entries
+        .iter()
+        .map(|e| (e.role.as_str(), e.cmdlet.as_str(), e.parameter.as_str()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("Mail Recipients", "Set-MailUser", "ArchiveGuid"),
+            ("Mail Recipients", "Set-MailUser", "EmailAddresses"),
+            ("Mail Recipients", "Set-MailUser", "ExchangeGuid"),
+        ]
+    );
+}
+
+#[test]
+fn mailbox_statistics_from_export_csv_with_culture_digit_grouping() {
+    let ex = export(&[(
+        Side::Source,
+        "csv/Get-MailboxStatistics.csv",
+        "exchange/Get-MailboxStatistics.csv",
+    )]);
+    let (inv, _) = run(&ex, Side::Source);
+    assert_eq!(inv.mailbox_statistics.len(), 1);
+    let st = &inv.mailbox_statistics[0];
+    assert_eq!(st.total_item_size_bytes, Some(13_217_714_176));
+    assert_eq!(st.total_deleted_item_size_bytes, Some(0));
+    assert_eq!(st.item_count, Some(48_213));
+}
+
+#[test]
+fn a_size_that_is_not_one_names_line_column_and_value() {
+    let ex = export(&[]);
+    let p = write(
+        &ex,
+        Side::Source,
+        "exchange/Get-MailboxStatistics.csv",
+        "MailboxGuid,TotalItemSize\r\n8d2e5f0a-3b4c-4d6e-9f1a-2b3c4d5e6f70,lots\r\n",
+    );
+    assert_eq!(
+        error(&ex, Side::Source),
+        format!(
+            "{}:2:2: TotalItemSize \"lots\" is not a size such as \"30 GB (32,212,254,720 bytes)\"\n  fix: save the cmdlet output unchanged (see docs/raw-export.md)",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn sizes_in_the_forms_exchange_and_people_write_them() {
+    use super::fields::size_bytes;
+    assert_eq!(
+        size_bytes("30 GB (32,212,254,720 bytes)"),
+        Some(32_212_254_720)
+    );
+    assert_eq!(
+        size_bytes("1,5 GB (1.610.612.736 bytes)"),
+        Some(1_610_612_736)
+    );
+    assert_eq!(size_bytes("0 B (0 bytes)"), Some(0));
+    assert_eq!(size_bytes("157286400"), Some(157_286_400));
+    assert_eq!(size_bytes("150 MB"), Some(157_286_400));
+    assert_eq!(size_bytes("1.5 KB"), Some(1_536));
+    assert_eq!(size_bytes("150 parsecs"), None);
+    assert_eq!(size_bytes("30 GB (about a lot)"), None);
+}
+
+#[test]
+fn hold_tracking_entries_are_read_entry_by_entry() {
+    use super::parse::hold_tracking_entries;
+    let log = r#"[{"ed":"0001-01-01T00:00:00.0000000","hid":"mbxabc:2","ht":4},{"hid":"UniH1","ht":"3","lsd":"x"},{"ed":"no hold here"}]"#;
+    assert_eq!(
+        hold_tracking_entries(log),
+        [
+            ("mbxabc:2".to_string(), Some(4)),
+            ("UniH1".to_string(), Some(3))
+        ]
+    );
+    assert!(hold_tracking_entries("[]").is_empty());
+    // A cut log still yields its complete entries and the id of a cut one.
+    assert_eq!(
+        hold_tracking_entries(r#"[{"hid":"mbxa","ht":4},{"hid":"mbxb","#),
+        [("mbxa".to_string(), Some(4)), ("mbxb".to_string(), None)]
+    );
+}
+
+#[test]
+fn per_mailbox_output_without_a_mailbox_name_is_refused() {
+    let ex = export(&[]);
+    let p = write(
+        &ex,
+        Side::Source,
+        "exchange/Export-MailboxDiagnosticLogs/page-0001.json",
+        r#"{"value":[{"MailboxLog":"[]"}]}"#,
+    );
+    assert_eq!(
+        error(&ex, Side::Source),
+        format!(
+            "{}: Export-MailboxDiagnosticLogs output is not saved under a mailbox name, and the log object does not say which mailbox it belongs to\n  fix: save each mailbox's HoldTracking log as exchange/Export-MailboxDiagnosticLogs/<mailbox>.json (or .csv, or a <mailbox>/ directory of pages)",
+            p.display()
+        )
+    );
 }

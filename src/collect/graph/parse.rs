@@ -12,11 +12,12 @@ use crate::collect::{CollectionOutcome, CollectionSpec, Status};
 use crate::error::{Error, Location, Result};
 use crate::inventory::{
     AppRoleAssignment, Application, ApplicationCredential, ApplicationRedirectUri,
-    ApplicationRequiredAccess, CrossTenantAccessPolicy, CrossTenantAccessTarget, Group,
-    GroupMember, Inventory, ServicePrincipal, ServicePrincipalAppRole, Tenant, TenantDomain, User,
+    ApplicationRequiredAccess, CrossTenantAccessPolicy, CrossTenantAccessTarget,
+    CrossTenantMigrationJob, Group, GroupMember, Inventory, OpenIdConfiguration, ServicePrincipal,
+    ServicePrincipalAppRole, SubscribedSku, SubscribedSkuPlan, Tenant, TenantDomain, User,
     UserLicense,
 };
-use crate::normalize::{arr_at, bool_at, canonical_datetime, is_guid, str_at, strings_at};
+use crate::normalize::{arr_at, bool_at, canonical_datetime, i64_at, is_guid, str_at, strings_at};
 use crate::raw::{items, Envelope, RawExport, RawItem, Side};
 use serde_json::Value;
 
@@ -88,6 +89,25 @@ const DIRECTORY_ROLE_ASSIGNMENTS: CollectionSpec = CollectionSpec {
     tables: &["directory_role_assignments"],
 };
 
+const SUBSCRIBED_SKUS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/subscribed-skus",
+    tables: &["subscribed_skus", "subscribed_sku_plans"],
+};
+/// Not a Graph call but the sign-in service's public metadata; kept with the
+/// directory data because it describes the tenant.
+const OPENID_CONFIGURATION: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/openid-configuration",
+    tables: &["openid_configurations"],
+};
+
+const MIGRATION_JOBS: CollectionSpec = CollectionSpec {
+    family: "graph",
+    collection: "graph/cross-tenant-migration-jobs",
+    tables: &["cross_tenant_migration_jobs"],
+};
+
 pub const COLLECTIONS: &[CollectionSpec] = &[
     ORGANIZATION,
     USERS,
@@ -99,6 +119,9 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     XTAP_DEFAULT,
     XTAP_PARTNERS,
     DIRECTORY_ROLE_ASSIGNMENTS,
+    SUBSCRIBED_SKUS,
+    OPENID_CONFIGURATION,
+    MIGRATION_JOBS,
 ];
 
 pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<CollectionOutcome>> {
@@ -124,6 +147,12 @@ pub fn parse(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<Vec<Col
     }
     let n = parse_directory_role_assignments(raw, side, inv)?;
     out.push(DIRECTORY_ROLE_ASSIGNMENTS.outcome(raw, side, n)?);
+    let n = parse_subscribed_skus(raw, side, inv)?;
+    out.push(SUBSCRIBED_SKUS.outcome(raw, side, n)?);
+    let n = parse_openid_configuration(raw, side, inv)?;
+    out.push(OPENID_CONFIGURATION.outcome(raw, side, n)?);
+    let n = parse_migration_jobs(raw, side, inv)?;
+    out.push(MIGRATION_JOBS.outcome(raw, side, n)?);
     Ok(out)
 }
 
@@ -586,6 +615,94 @@ fn missing(item: &RawItem, at: &str, field: &str, spec: &CollectionSpec) -> Erro
             spec.collection
         ),
     )
+}
+
+fn parse_subscribed_skus(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, SUBSCRIBED_SKUS.collection)?;
+    let list = items(&pages, Envelope::Value)?;
+    let tenant = side.as_str();
+    for item in &list {
+        let v = item.value;
+        let sku_id = object_id(&required(item, "skuId", &SUBSCRIBED_SKUS)?);
+        for (i, plan) in arr_at(v, "servicePlans").into_iter().enumerate() {
+            let plan_id = str_at(plan, "servicePlanId").ok_or_else(|| {
+                missing_nested(
+                    item,
+                    &format!("servicePlans[{i}]"),
+                    "servicePlanId",
+                    &SUBSCRIBED_SKUS,
+                )
+            })?;
+            inv.subscribed_sku_plans.push(SubscribedSkuPlan {
+                tenant: tenant.to_string(),
+                sku_id: sku_id.clone(),
+                service_plan_id: object_id(&plan_id),
+                service_plan_name: str_at(plan, "servicePlanName"),
+            });
+        }
+        inv.subscribed_skus.push(SubscribedSku {
+            tenant: tenant.to_string(),
+            sku_id,
+            sku_part_number: str_at(v, "skuPartNumber"),
+            capability_status: str_at(v, "capabilityStatus"),
+            enabled_units: i64_at(v, "prepaidUnits.enabled"),
+            consumed_units: i64_at(v, "consumedUnits"),
+        });
+    }
+    Ok(list.len())
+}
+
+/// The metadata document is one object per page, not a `value` list. The
+/// tenant id is the GUID segment of `issuer`
+/// (`https://login.microsoftonline.com/{tenantId}/v2.0`).
+fn parse_openid_configuration(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, OPENID_CONFIGURATION.collection)?;
+    for page in &pages {
+        let v = &page.body;
+        if !v.is_object() || v.get("issuer").is_none() {
+            return Err(Error::input(
+                Location::file(&page.path),
+                "expected the OpenID Connect metadata object (with \"issuer\")",
+                "save the body of GET https://login.microsoftonline.com/{tenantId}/v2.0/.well-known/openid-configuration unchanged",
+            ));
+        }
+        let tenant_id = str_at(v, "issuer").and_then(|iss| {
+            iss.split('/')
+                .find(|seg| is_guid(seg))
+                .map(|g| g.to_ascii_lowercase())
+        });
+        inv.openid_configurations.push(OpenIdConfiguration {
+            tenant: side.as_str().to_string(),
+            tenant_id,
+            cloud_instance_name: str_at(v, "cloud_instance_name").map(|s| s.to_lowercase()),
+            tenant_region_scope: str_at(v, "tenant_region_scope"),
+            tenant_region_sub_scope: str_at(v, "tenant_region_sub_scope"),
+            msgraph_host: str_at(v, "msgraph_host"),
+        });
+    }
+    Ok(pages.len())
+}
+
+fn parse_migration_jobs(raw: &RawExport, side: Side, inv: &mut Inventory) -> Result<usize> {
+    let pages = raw.pages(side, MIGRATION_JOBS.collection)?;
+    let list = items(&pages, Envelope::Value)?;
+    for item in &list {
+        let v = item.value;
+        let workloads = strings_at(v, "workloads", &[]);
+        inv.cross_tenant_migration_jobs
+            .push(CrossTenantMigrationJob {
+                tenant: side.as_str().to_string(),
+                id: object_id(&required(item, "id", &MIGRATION_JOBS)?),
+                display_name: str_at(v, "displayName"),
+                status: str_at(v, "status"),
+                message: str_at(v, "message"),
+                workloads: (!workloads.is_empty()).then(|| workloads.join(", ")),
+                source_tenant_id: str_at(v, "sourceTenantId").map(|s| object_id(&s)),
+                target_tenant_id: str_at(v, "targetTenantId").map(|s| object_id(&s)),
+                last_updated: str_at(v, "lastUpdatedDateTime").and_then(|s| canonical_datetime(&s)),
+            });
+    }
+    Ok(list.len())
 }
 
 #[cfg(test)]
@@ -1223,5 +1340,135 @@ mod tests {
             .cross_tenant_access_targets
             .iter()
             .any(|t| t.target == "Office365"));
+    }
+
+    #[test]
+    fn subscribed_skus_and_their_service_plans() {
+        let (inv, outcomes) = run(&[(
+            "subscribedskus-list.json",
+            "graph/subscribed-skus/page-0001.json",
+        )]);
+        let e3 = "05e9a617-0261-4cee-bb44-138d3ef5d965";
+        assert_eq!(
+            inv.subscribed_skus,
+            vec![
+                SubscribedSku {
+                    tenant: "source".into(),
+                    sku_id: e3.into(),
+                    sku_part_number: s("SPE_E3"),
+                    capability_status: s("Enabled"),
+                    enabled_units: Some(25),
+                    consumed_units: Some(14),
+                },
+                SubscribedSku {
+                    tenant: "source".into(),
+                    sku_id: "946ce899-873d-44bb-9d8b-671870cbfdbf".into(),
+                    sku_part_number: s("Cross_tenant_user_data_migration"),
+                    capability_status: s("Warning"),
+                    enabled_units: Some(0),
+                    consumed_units: Some(3),
+                },
+            ]
+        );
+        let plans: Vec<(&str, &str, Option<&str>)> = inv
+            .subscribed_sku_plans
+            .iter()
+            .map(|p| {
+                (
+                    p.sku_id.as_str(),
+                    p.service_plan_id.as_str(),
+                    p.service_plan_name.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            plans,
+            vec![
+                (
+                    e3,
+                    "efb87545-963c-4e0d-99df-69c6916d9eb0",
+                    Some("EXCHANGE_S_ENTERPRISE")
+                ),
+                (e3, "57ff2da0-773e-42df-b2af-ffb7a2317929", Some("TEAMS1")),
+            ]
+        );
+        let o = outcome(&outcomes, "graph/subscribed-skus");
+        assert_eq!((o.status, o.items), (Status::Complete, 2));
+    }
+
+    #[test]
+    fn openid_configuration_is_one_object_naming_the_cloud() {
+        let (inv, outcomes) = run(&[(
+            "openid-configuration-usgov.json",
+            "graph/openid-configuration.json",
+        )]);
+        assert_eq!(
+            inv.openid_configurations,
+            vec![OpenIdConfiguration {
+                tenant: "source".into(),
+                tenant_id: s("b0c1d2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+                cloud_instance_name: s("microsoftonline.us"),
+                tenant_region_scope: s("USGov"),
+                tenant_region_sub_scope: s("DODCON"),
+                msgraph_host: s("graph.microsoft.us"),
+            }]
+        );
+        let o = outcome(&outcomes, "graph/openid-configuration");
+        assert_eq!((o.status, o.items), (Status::Complete, 1));
+        // A Graph-style page is not the metadata document.
+        let (dir, raw) = export(&[(
+            "groups-select.json",
+            "graph/openid-configuration/page-0001.json",
+        )]);
+        let err = parse(&raw, Side::Source, &mut Inventory::default())
+            .unwrap_err()
+            .to_string();
+        let page = dir
+            .path()
+            .join("source/graph/openid-configuration/page-0001.json");
+        assert_eq!(
+            err,
+            format!(
+                "{}: expected the OpenID Connect metadata object (with \"issuer\")\n  fix: save the body of GET https://login.microsoftonline.com/{{tenantId}}/v2.0/.well-known/openid-configuration unchanged",
+                page.display()
+            )
+        );
+    }
+
+    #[test]
+    fn cross_tenant_migration_jobs() {
+        let (inv, outcomes) = run(&[(
+            "crosstenantmigrationjobs-list.json",
+            "graph/cross-tenant-migration-jobs/page-0001.json",
+        )]);
+        assert_eq!(
+            inv.cross_tenant_migration_jobs,
+            vec![
+                CrossTenantMigrationJob {
+                    tenant: "source".into(),
+                    id: "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f".into(),
+                    display_name: s("Wave 1 validation"),
+                    status: s("validateFailed"),
+                    message: s("Validation failed for 1 of 1 users."),
+                    workloads: s("exchange, teams"),
+                    source_tenant_id: s("a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b"),
+                    target_tenant_id: s("b0c1d2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+                    last_updated: s("2024-05-02T08:12:31Z"),
+                },
+                CrossTenantMigrationJob {
+                    tenant: "source".into(),
+                    id: "8d2f3e4a-5b6c-4d7e-9f8a-0b1c2d3e4f5a".into(),
+                    display_name: None,
+                    status: s("submitted"),
+                    message: None,
+                    workloads: None,
+                    source_tenant_id: None,
+                    target_tenant_id: None,
+                    last_updated: s("2024-05-03T08:00:00Z"),
+                },
+            ]
+        );
+        let o = outcome(&outcomes, "graph/cross-tenant-migration-jobs");
+        assert_eq!((o.status, o.items), (Status::Complete, 2));
     }
 }

@@ -1,7 +1,7 @@
 //! Pairs each source mailbox with the target mail user it will move into.
 
 use super::MailboxPair;
-use crate::inventory::{Inventory, MailUser};
+use crate::inventory::{Inventory, MailUser, Mailbox};
 use std::collections::HashMap;
 
 pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
@@ -45,6 +45,23 @@ pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
         }
     }
 
+    // Target mailboxes, for sources whose mail user is missing.
+    let target_mailboxes: Vec<&Mailbox> = inv
+        .mailboxes
+        .iter()
+        .filter(|m| m.tenant == "target")
+        .collect();
+    let mut mbx_by_guid: HashMap<&str, usize> = HashMap::new();
+    let mut mbx_by_local: HashMap<String, usize> = HashMap::new();
+    for (i, t) in target_mailboxes.iter().enumerate() {
+        if let Some(g) = t.exchange_guid.as_deref() {
+            mbx_by_guid.entry(g).or_insert(i);
+        }
+        if let Some(p) = t.primary_smtp_lc.as_deref() {
+            mbx_by_local.entry(local_part(p).to_string()).or_insert(i);
+        }
+    }
+
     let mut out = Vec::new();
     for m in inv.mailboxes.iter().filter(|m| m.tenant == "source") {
         let smtp = source_smtp.get(m.id.as_str());
@@ -70,6 +87,19 @@ pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
                     .map(|i| (*i, "primary-local-part"))
             });
         let t = found.map(|(i, _)| targets[i]);
+        let stand_in = if t.is_some() {
+            None
+        } else {
+            m.exchange_guid
+                .as_deref()
+                .and_then(|g| mbx_by_guid.get(g))
+                .or_else(|| {
+                    m.primary_smtp_lc
+                        .as_deref()
+                        .and_then(|p| mbx_by_local.get(local_part(p)))
+                })
+                .map(|i| target_mailboxes[*i])
+        };
         let name = m
             .primary_smtp_lc
             .clone()
@@ -95,6 +125,12 @@ pub fn compute(inv: &Inventory) -> Vec<MailboxPair> {
             target_external_lc: t.and_then(|t| t.external_email_address_lc.clone()),
             target_is_dir_synced: t.and_then(|t| t.is_dir_synced),
             match_method: found.map(|(_, how)| how).unwrap_or("none").to_string(),
+            target_recipient_type: t.and_then(|t| t.recipient_type_details.clone()),
+            target_object_id: t.and_then(|t| t.external_directory_object_id.clone()),
+            target_mailbox_id: stand_in.map(|b| b.id.clone()),
+            target_mailbox_name: stand_in
+                .and_then(|b| b.primary_smtp.clone().or_else(|| b.identity.clone())),
+            target_mailbox_type: stand_in.and_then(|b| b.recipient_type_details.clone()),
         });
     }
     out.sort_by(|a, b| a.mailbox_name.cmp(&b.mailbox_name));

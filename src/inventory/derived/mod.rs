@@ -47,6 +47,16 @@ tables! {
         target_is_dir_synced: Option<bool>,
         /// exchange-guid, external-address, x500, primary-local-part, or none.
         match_method: String,
+        /// RecipientTypeDetails of the target mail user (MailUser while it waits for the move).
+        target_recipient_type: Option<String>,
+        /// Entra object id of the target mail user (ExternalDirectoryObjectId).
+        target_object_id: Option<String>,
+        /// When no target mail user pairs: a target *mailbox* standing where it
+        /// should be (same ExchangeGuid or local part), e.g. one provisioned by
+        /// a licence assigned before the mail user was stamped.
+        target_mailbox_id: Option<String>,
+        target_mailbox_name: Option<String>,
+        target_mailbox_type: Option<String>,
     }
 
     /// The migration identity of each workload, resolved in each tenant.
