@@ -181,15 +181,19 @@ impl Browser {
     /// Loads a page afresh: by way of about:blank, since going from a page
     /// to the same page with another fragment is no load at all.
     fn open(&mut self, url: &str) {
+        self.load(url);
+        // The script marks the page once it has applied the fragment.
+        let ready = self.eval("document.documentElement.getAttribute('data-ready')");
+        assert_eq!(ready, json!("1"), "report script did not finish on {url}");
+    }
+
+    fn load(&mut self, url: &str) {
         for u in ["about:blank", url] {
             self.events.retain(|e| e["method"] != "Page.loadEventFired");
             let r = self.call("Page.navigate", json!({"url": u}));
             assert!(r.get("errorText").is_none(), "navigate {u}: {r}");
             self.wait_event("Page.loadEventFired");
         }
-        // The script marks the page once it has applied the fragment.
-        let ready = self.eval("document.documentElement.getAttribute('data-ready')");
-        assert_eq!(ready, json!("1"), "report script did not finish on {url}");
     }
 
     fn eval(&mut self, expr: &str) -> Value {
@@ -424,6 +428,9 @@ fn demo_report_works_in_a_real_browser() {
         json!(true)
     );
 
+    b.open(&format!("{url}#wl-disk"));
+    b.screenshot(&artifacts.join("report-workload.png"), false);
+
     // Dark mode and print render (looked at by people, not asserted).
     b.call(
         "Emulation.setEmulatedMedia",
@@ -449,6 +456,29 @@ fn demo_report_works_in_a_real_browser() {
         .filter(|u| !(u.starts_with(&url) || u.starts_with("data:") || u == "about:blank"))
         .collect();
     assert!(outside.is_empty(), "the report made requests: {outside:?}");
+
+    // The checks above can fail: a page whose script was altered after
+    // rendering runs nothing (its hash no longer matches the CSP), and the
+    // browser says so.
+    let tampered = out.join("tampered.html");
+    std::fs::write(
+        &tampered,
+        html.replacen("\"use strict\";", "\"use strict\"; /* altered */", 1),
+    )
+    .expect("write tampered copy");
+    b.events.clear();
+    b.load(&format!("file://{}", tampered.display()));
+    assert_eq!(
+        b.eval("document.documentElement.getAttribute('data-ready')"),
+        Value::Null,
+        "an altered script must not run"
+    );
+    let errors = b.errors();
+    assert!(
+        errors.iter().any(|e| e.contains("Content Security Policy")),
+        "the CSP violation is reported: {errors:?}"
+    );
+
     let png = std::fs::read(artifacts.join("report.png")).expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "report.png is a PNG");
     println!("screenshots in {}", artifacts.display());

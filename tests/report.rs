@@ -547,3 +547,16 @@ fn templates_can_be_overridden_file_by_file_and_errors_name_the_file() {
     );
     assert_eq!(err.exit_code(), 3);
 }
+
+#[test]
+fn reports_doc_lists_the_csv_columns_in_order() {
+    let doc = read(&common::manifest_dir().join("docs/reports.md"));
+    for cols in [
+        rcsv::FINDINGS_COLUMNS,
+        rcsv::ITEMS_COLUMNS,
+        rcsv::ACTION_PLAN_COLUMNS,
+    ] {
+        let line = format!("Columns: `{}`", cols.join(", "));
+        assert!(doc.contains(&line), "docs/reports.md lacks {line}");
+    }
+}

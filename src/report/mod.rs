@@ -63,9 +63,11 @@ impl Format {
                 "none" => {}
                 p => match Format::ALL.iter().find(|f| f.as_str() == p) {
                     Some(f) => out.push(*f),
-                    None => return Err(format!(
+                    None => {
+                        return Err(format!(
                         "unknown report format {p:?}: use html, xlsx, csv, md, json, all or none"
-                    )),
+                    ))
+                    }
                 },
             }
         }
