@@ -606,6 +606,6 @@ mod tests {
     #[test]
     fn rule_anchors_keep_fragment_safe_characters_only() {
         assert_eq!(rule_anchor("EXO-009"), "rule-EXO-009");
-        assert_eq!(rule_anchor("X\"><b>"), "rule-X____b_");
+        assert_eq!(rule_anchor("X\"><b>"), "rule-X___b_");
     }
 }
