@@ -6,6 +6,7 @@ use crate::cli::*;
 use crate::config::{self, Config};
 use crate::error::{exit, Error, Result};
 use crate::inventory::{derived, Inventory, TableDef};
+use crate::report;
 use crate::rules::pack::{Pack, Severity};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Collect(a) => collect(&a),
         Command::Assess(a) => assess_cmd(&a),
+        Command::Report(a) => report_cmd(&a),
+        Command::Diff(a) => diff_cmd(&a),
         Command::Demo(a) => demo(&a),
         Command::Schema(a) => schema(&a),
         Command::Rules(r) => rules(r),
@@ -32,6 +35,24 @@ pub fn run(cli: Cli) -> Result<i32> {
             for (k, n) in stats.counts {
                 println!("  {k:<28} {n:>10}");
             }
+            Ok(exit::OK)
+        }
+        Command::Sim(SimCommand::Results {
+            out,
+            findings,
+            seed,
+        }) => {
+            let r = crate::sim::results::generate(&crate::sim::results::ResultsOptions {
+                findings,
+                seed,
+            })?;
+            assess::outputs::write_all(&out, &r)?;
+            println!(
+                "wrote {} ({} items, {} findings)",
+                out.join("results.json").display(),
+                r.items.len(),
+                r.findings.len()
+            );
             Ok(exit::OK)
         }
     }
@@ -123,12 +144,85 @@ fn assess_cmd(a: &AssessArgs) -> Result<i32> {
         fail_on: fail_on(a.fail_on),
         include_passing: a.include_passing,
     };
+    let formats = report_formats(&a.report, "--report")?;
     let results = assess::run(&opts)?;
-    print_assess_summary(&results, &a.out);
+    let previous = match &a.report_settings.previous {
+        Some(p) => Some(assess::read_results(p)?),
+        None => None,
+    };
+    let written = report::write(
+        &results,
+        previous.as_ref(),
+        &a.out,
+        &formats,
+        a.report_settings.templates.as_deref(),
+        a.report_settings.bom,
+        caps(&a.report_settings),
+    )?;
+    print_assess_summary(&results, &a.out, &written);
     Ok(results.summary.exit_code)
 }
 
-pub fn print_assess_summary(r: &assess::Results, out: &Path) {
+fn report_formats(list: &str, flag: &str) -> Result<Vec<report::Format>> {
+    report::Format::parse_list(list).map_err(|e| {
+        Error::input(
+            crate::error::Location::default(),
+            format!("{flag} {list:?}: {e}"),
+            "e.g. --format html,xlsx or --format all",
+        )
+    })
+}
+
+fn caps(s: &ReportSettings) -> report::Caps {
+    report::Caps {
+        items: s.max_items,
+        findings: s.max_findings,
+    }
+}
+
+fn report_cmd(a: &ReportArgs) -> Result<i32> {
+    let formats = report_formats(&a.format, "--format")?;
+    let written = report::run(&report::Options {
+        results: a.results.clone(),
+        out: a.out.clone(),
+        formats,
+        previous: a.settings.previous.clone(),
+        templates: a.settings.templates.clone(),
+        bom: a.settings.bom,
+        caps: caps(&a.settings),
+    })?;
+    if let Some(d) = &written.diff {
+        println!("{}", diff_line(d));
+    }
+    for f in &written.files {
+        println!("{}", f.display());
+    }
+    Ok(exit::OK)
+}
+
+fn diff_line(d: &report::diff::Diff) -> String {
+    let c = &d.counts;
+    format!(
+        "since {}: {} new, {} resolved, {} changed findings; {} items worsened, {} improved",
+        d.old.assessed_at, c.new, c.resolved, c.changed, c.worsened, c.improved
+    )
+}
+
+fn diff_cmd(a: &DiffArgs) -> Result<i32> {
+    let old = assess::read_results(&a.old)?;
+    let new = assess::read_results(&a.new)?;
+    let d = report::diff::diff(&old, &new);
+    match a.format {
+        DiffFormat::Text => print!("{}", report::diff::render_text(&d)),
+        DiffFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&d).map_err(|e| Error::Runtime(e.to_string()))?
+        ),
+    }
+    Ok(exit::OK)
+}
+
+pub fn print_assess_summary(r: &assess::Results, out: &Path, written: &report::Written) {
     let mut s = std::io::stdout().lock();
     let src = r.run.source.name.as_deref().unwrap_or("source");
     let tgt = r.run.target.name.as_deref().unwrap_or("target");
@@ -175,9 +269,13 @@ pub fn print_assess_summary(r: &assess::Results, out: &Path) {
             ex.unused.len()
         );
     }
+    if let Some(d) = &written.diff {
+        let _ = writeln!(s, "\n{}", diff_line(d));
+    }
     let _ = writeln!(s, "\nresults: {}", out.join("results.json").display());
-    let _ = writeln!(s, "         {}", out.join("findings.csv").display());
-    let _ = writeln!(s, "         {}", out.join("items.csv").display());
+    for f in &written.files {
+        let _ = writeln!(s, "         {}", f.display());
+    }
 }
 
 fn demo(a: &DemoArgs) -> Result<i32> {
@@ -198,8 +296,17 @@ fn demo(a: &DemoArgs) -> Result<i32> {
         fail_on: Severity::Blocker,
         include_passing: false,
     })?;
+    let written = report::write(
+        &results,
+        None,
+        &results_dir,
+        &report::Format::ALL,
+        None,
+        false,
+        report::Caps::default(),
+    )?;
     println!();
-    print_assess_summary(&results, &results_dir);
+    print_assess_summary(&results, &results_dir, &written);
     // The demo shows findings; it succeeded if it ran.
     Ok(exit::OK)
 }

@@ -35,7 +35,13 @@ pub enum Command {
     /// Run the rule packs over a snapshot: findings and readiness per item.
     #[command(after_help = EXIT_CODES)]
     Assess(AssessArgs),
-    /// Run collect and assess on the embedded Contoso → Fabrikam demo pair.
+    /// Write the reports of an assessment: HTML, Excel, CSV, Markdown, JSON.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+    /// Compare two assessments: new, resolved and changed findings, readiness moves.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Run collect, assess and report on the embedded Contoso → Fabrikam demo pair.
     #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
     /// Print the inventory tables, their columns, types, meaning and source API.
@@ -75,7 +81,7 @@ pub struct AssessArgs {
     /// Snapshot directory written by `collect`.
     #[arg(long)]
     pub snapshot: PathBuf,
-    /// Directory for results.json, findings.csv, items.csv.
+    /// Directory for results.json and the reports.
     #[arg(long)]
     pub out: PathBuf,
     /// Extra or overriding rules (<workload>/<ID>.toml).
@@ -97,11 +103,70 @@ pub struct AssessArgs {
     /// (by default they are counted, not listed).
     #[arg(long)]
     pub include_passing: bool,
+    /// Reports to write next to results.json: html, xlsx, csv, md, json
+    /// (comma-separated), `all`, or `none`.
+    #[arg(long, value_name = "FORMATS", default_value = "all")]
+    pub report: String,
+    #[command(flatten)]
+    pub report_settings: ReportSettings,
+}
+
+/// Report settings shared by `assess` and `report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportSettings {
+    /// An earlier run's results directory: adds "since last run" (the diff).
+    #[arg(long, value_name = "OLD_DIR")]
+    pub previous: Option<PathBuf>,
+    /// Directory of templates overriding the built-in ones, file by file
+    /// (report.html, report.css, report.js, summary.md).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Start the CSV files with a UTF-8 byte order mark (Excel on Windows
+    /// needs it to read non-ASCII names).
+    #[arg(long)]
+    pub bom: bool,
+    /// Item rows per workload table in report.html (all are in the CSV and Excel files).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_items: usize,
+    /// Finding rows per rule in report.html (all are in the CSV and Excel files).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_findings: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results directory written by `assess` (holds results.json).
+    #[arg(long, value_name = "DIR")]
+    pub results: PathBuf,
+    /// Reports to write: html, xlsx, csv, md, json (comma-separated), or `all`.
+    #[arg(long, value_name = "FORMATS", default_value = "all")]
+    pub format: String,
+    /// Output directory [default: the results directory].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: ReportSettings,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier results directory.
+    pub old: PathBuf,
+    /// The later results directory.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output directory (raw/, snapshot/, results/).
+    /// Output directory (raw/, snapshot/, results/ with the reports).
     #[arg(long, default_value = "xtenant-demo")]
     pub out: PathBuf,
 }
@@ -166,6 +231,15 @@ pub enum SimCommand {
         /// 1 unit = 1,000 mailboxes, 500 disks, 2,500 role assignments per tenant.
         #[arg(long, default_value_t = 1)]
         scale: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write a synthetic results.json with about N findings (report benchmark).
+    Results {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        findings: usize,
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },

@@ -14,6 +14,7 @@ pub mod error;
 pub mod inventory;
 pub mod normalize;
 pub mod raw;
+pub mod report;
 pub mod rules;
 pub mod sim;
 pub mod snapshot;

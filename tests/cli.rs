@@ -53,6 +53,11 @@ fn demo_runs_end_to_end_and_writes_every_output() {
         "results/results.json",
         "results/findings.csv",
         "results/items.csv",
+        "results/action-plan.csv",
+        "results/report.html",
+        "results/report.xlsx",
+        "results/summary.md",
+        "results/summary.json",
         "raw/xtenant-raw.json",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -66,6 +71,61 @@ fn demo_runs_end_to_end_and_writes_every_output() {
         p(&dir.path().join("r2")),
     ]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn report_and_diff_commands_read_results_directories() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("demo");
+    let o = xtenant(&["demo", "--out", p(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let results = out.join("results");
+
+    // report: only the formats asked for, into --out, with the diff.
+    let rep = dir.path().join("rep");
+    let o = xtenant(&[
+        "report",
+        "--results",
+        p(&results),
+        "--format",
+        "md,csv",
+        "--out",
+        p(&rep),
+        "--previous",
+        p(&results),
+        "--bom",
+    ]);
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("0 new, 0 resolved, 0 changed"), "{stdout}");
+    assert!(rep.join("summary.md").is_file() && rep.join("action-plan.csv").is_file());
+    assert!(!rep.join("report.html").exists());
+    assert!(std::fs::read(rep.join("items.csv"))
+        .expect("items.csv")
+        .starts_with(b"\xEF\xBB\xBF"));
+
+    let o = xtenant(&["report", "--results", p(&results), "--format", "pdf"]);
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("unknown report format \"pdf\""), "{stderr}");
+
+    let o = xtenant(&["report", "--results", p(&dir.path().join("nowhere"))]);
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("results.json"), "{stderr}");
+
+    // diff: the same run twice moves nothing; JSON on request.
+    let o = xtenant(&["diff", p(&results), p(&results)]);
+    let (stdout, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout.contains("findings: 0 new, 0 resolved, 0 changed"),
+        "{stdout}"
+    );
+    let o = xtenant(&["diff", p(&results), p(&results), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("diff json");
+    assert_eq!(v["counts"]["new"], 0);
+    assert!(v["counts"]["unchanged"].as_u64().unwrap_or(0) > 0);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `assess`: snapshot + rule pack + exceptions → findings and readiness per
-//! item, written as `results.json` (schema in docs/results-schema.md),
-//! `findings.csv` and `items.csv`.
+//! item, written as `results.json` (schema in docs/results-schema.md). The
+//! CSVs, HTML, Excel and Markdown views of it are the `report` stage's.
 
 pub mod outputs;
 
@@ -11,7 +11,7 @@ use crate::inventory::{derived, Inventory};
 use crate::raw::Side;
 use crate::rules::engine::{self, Catalog, RuleOutcome};
 use crate::rules::exceptions::{self, Exception};
-use crate::rules::pack::{Pack, Rule, Severity};
+use crate::rules::pack::{Pack, Rule, Scope, Severity};
 use crate::rules::readiness::{self, Finding, ItemResult, Readiness};
 use crate::snapshot::{self, Manifest};
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,14 @@ pub struct RuleInfo {
     pub remediation: String,
     pub references: Vec<String>,
     pub covers: Vec<String>,
+    /// `item`: findings name items; `all`: organisation-level objects that
+    /// hold back every item of the kinds in `applies_to`.
+    #[serde(default = "item_scope")]
+    pub scope: Scope,
+}
+
+fn item_scope() -> Scope {
+    Scope::Item
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -303,31 +311,41 @@ fn evaluate(
             fail_on: opts.fail_on,
         },
         summary,
-        rules: rules
-            .iter()
-            .map(|r| RuleInfo {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                workload: r.workload.clone(),
-                severity: r.severity,
-                applies_to: r.applies_to.clone(),
-                description: r.description.trim().to_string(),
-                predicts: r.predicts.clone(),
-                remediation: r.remediation.trim().to_string(),
-                references: r.references.clone(),
-                covers: r.covers.clone(),
-            })
-            .collect(),
+        rules: rules.iter().map(|r| rule_info(r)).collect(),
         items,
         findings,
         exceptions: exception_report,
+        // A collection that stands in for another (Resource Graph for ARM
+        // lists) is no gap when the tables it feeds are complete anyway.
         collection_gaps: manifest
             .collections
             .iter()
             .filter(|c| c.status != Status::Complete)
+            .filter(|c| {
+                c.tables
+                    .iter()
+                    .any(|t| manifest.table_status(t, c.side) != Status::Complete)
+            })
             .cloned()
             .collect(),
     })
+}
+
+/// A rule as `results.json` describes it.
+pub(crate) fn rule_info(r: &Rule) -> RuleInfo {
+    RuleInfo {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        workload: r.workload.clone(),
+        severity: r.severity,
+        applies_to: r.applies_to.clone(),
+        description: r.description.trim().to_string(),
+        predicts: r.predicts.clone(),
+        remediation: r.remediation.trim().to_string(),
+        references: r.references.clone(),
+        covers: r.covers.clone(),
+        scope: r.scope,
+    }
 }
 
 /// A finding whose object failed (or errored) a rule it depends on becomes
@@ -391,7 +409,7 @@ fn apply_exceptions(
     report
 }
 
-fn summarize(
+pub(crate) fn summarize(
     rules: &[&Rule],
     items: &[ItemResult],
     findings: &[Finding],
