@@ -198,7 +198,7 @@ fn demo_reports_hold_what_the_docs_promise() {
 
     let md = read(&out.join("summary.md"));
     assert!(md.contains("| workload | ready | needs review | blocked | not assessed | total |"));
-    assert!(md.contains("| EXO-009 | 25 |"), "{md}");
+    assert!(md.contains("| EXO-009 | 44 |"), "{md}");
     assert!(md.lines().count() < 60, "short enough for a CI summary");
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
     assert_eq!(json["format"], "xtenant-report-summary");
