@@ -64,7 +64,8 @@ measure generate "$BIN" sim generate --out "$RAW" --scale "$SCALE" --seed "$SEED
 measure collect "$BIN" collect --from-dir "$RAW" --out "$SNAP"
 # assess exits 1 when blockers fail and 2 when a rule errors: both are
 # results, not failures of the run.
-measure assess bash -c '"$@"; c=$?; [ "$c" -le 2 ]' assess "$BIN" assess --snapshot "$SNAP" --out "$RESULTS"
+measure assess bash -c '"$@"; c=$?; [ "$c" -le 2 ]' assess "$BIN" assess --snapshot "$SNAP" --out "$RESULTS" --report none
+measure report "$BIN" report --results "$RESULTS"
 
 size_of() { du -sh "$1" 2>/dev/null | cut -f1; }
 

@@ -128,3 +128,34 @@ fn explain_finds_the_rule_from_a_pasted_error() {
     assert_eq!(ids, vec!["EXO-019"]);
     assert!(pack.explain("SomethingNobodyPredicts").is_empty());
 }
+
+#[test]
+fn explain_finds_the_rule_for_each_known_migration_error() {
+    let pack = Pack::load(None).expect("pack");
+    let cases = [
+        (
+            "Error: MigrationRecipientNotFoundException: A recipient wasn't found for 'adele.vance@fabrikam.com' on the target.",
+            "EXO-019",
+        ),
+        (
+            "TransientException: InboundMailboxMoveCapabilityMissingException: The organization relationship ...",
+            "EXO-009",
+        ),
+        ("NotAcceptedDomainException: contoso.com is not an accepted domain", "EXO-026"),
+        (
+            "(LinkedAuthorizationFailed) The client has permission to perform action 'Microsoft.Compute/snapshots/write' on scope ..., however the current tenant is not authorized to access linked subscription",
+            "DISK-006",
+        ),
+        (
+            "(MissingSubscriptionRegistration) The subscription is not registered to use namespace 'Microsoft.ContainerRegistry'.",
+            "ACR-014",
+        ),
+    ];
+    for (error, want) in cases {
+        let ids: Vec<&str> = pack.explain(error).iter().map(|r| r.id.as_str()).collect();
+        assert!(
+            ids.contains(&want),
+            "{want} not found for {error:?}: {ids:?}"
+        );
+    }
+}

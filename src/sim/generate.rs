@@ -2144,7 +2144,6 @@ const API_ACR: &str = "2023-07-01";
 const API_GALLERY: &str = "2023-07-03";
 const API_AUTHZ: &str = "2022-04-01";
 const API_LOCKS: &str = "2016-09-01";
-const API_MARKETPLACE: &str = "2021-01-01";
 
 impl World {
     fn arm_containers(&self, sink: &Sink, side: Side) -> Result<Counts> {
@@ -2177,7 +2176,14 @@ impl World {
         let mut locks = Coll::new(sink, side, "arm/locks");
         let mut denies = Coll::new(sink, side, "arm/deny-assignments");
         let mut providers = Coll::new(sink, side, "arm/providers");
-        let mut agreements = Coll::new(sink, side, "arm/marketplace-agreements");
+        // Marketplace agreements are one object per response (GET
+        // .../agreements/current per plan); the generated images carry no
+        // plans, so the collection is present and empty.
+        let agreements_dir = sink
+            .root
+            .join(side.as_str())
+            .join("arm/marketplace-agreements");
+        std::fs::create_dir_all(&agreements_dir).map_err(|e| write_error(&agreements_dir, e))?;
         for (s, sub) in t.subs.iter().enumerate() {
             let items = self.rgs_of(t, s).map(|ri| {
                 let rg = self.rg(t, ri);
@@ -2213,11 +2219,6 @@ impl World {
                 )),
                 ARM_PAGE,
                 providers_of(sub),
-            )?;
-            agreements.all(
-                Style::arm(&format!("/subscriptions/{sub}/providers/Microsoft.MarketplaceOrdering/agreements?api-version={API_MARKETPLACE}")),
-                ARM_PAGE,
-                std::iter::empty(),
             )?;
         }
         Ok(vec![
@@ -4717,7 +4718,6 @@ mod tests {
                 "arm/registry-scope-maps",
                 "arm/registry-tokens",
                 "arm/providers",
-                "arm/marketplace-agreements",
                 "arm/galleries",
                 "arm/gallery-images",
                 "arm/gallery-image-versions",
