@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod inventory;
 pub mod normalize;
+pub mod par;
 pub mod raw;
 pub mod report;
 pub mod rules;

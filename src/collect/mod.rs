@@ -130,14 +130,15 @@ pub fn parse_export(raw: &RawExport) -> Result<(Inventory, Vec<CollectionOutcome
         .iter()
         .flat_map(|s| FAMILIES.iter().map(move |f| (*s, *f)))
         .collect();
-    let parts: Vec<Result<(Inventory, Vec<CollectionOutcome>)>> = jobs
-        .par_iter()
-        .map(|(side, parse)| {
-            let mut inv = Inventory::default();
-            let outcomes = parse(raw, *side, &mut inv)?;
-            Ok((inv, outcomes))
-        })
-        .collect();
+    let parts: Vec<Result<(Inventory, Vec<CollectionOutcome>)>> = crate::par::install(|| {
+        jobs.par_iter()
+            .map(|(side, parse)| {
+                let mut inv = Inventory::default();
+                let outcomes = parse(raw, *side, &mut inv)?;
+                Ok((inv, outcomes))
+            })
+            .collect()
+    });
     let mut inv = Inventory::default();
     let mut outcomes = Vec::new();
     for part in parts {

@@ -115,23 +115,25 @@ pub fn write(
     use rayon::prelude::*;
     let mut names = Inventory::table_names();
     names.sort_unstable();
-    let digests: Vec<Result<[u8; 32]>> = names
-        .par_iter()
-        .map(|name| {
-            let mut df = inv.frame_of(name)?.unwrap_or_default();
-            let path = tables_dir.join(format!("{name}.parquet"));
-            let file = std::fs::File::create(&path).map_err(|e| runtime_io(&path, e))?;
-            let mut w = HashingWriter {
-                inner: std::io::BufWriter::new(file),
-                hash: Sha256::new(),
-            };
-            ParquetWriter::new(&mut w)
-                .with_statistics(StatisticsOptions::empty())
-                .finish(&mut df)?;
-            std::io::Write::flush(&mut w.inner).map_err(|e| runtime_io(&path, e))?;
-            Ok(w.hash.finalize().into())
-        })
-        .collect();
+    let digests: Vec<Result<[u8; 32]>> = crate::par::install(|| {
+        names
+            .par_iter()
+            .map(|name| {
+                let mut df = inv.frame_of(name)?.unwrap_or_default();
+                let path = tables_dir.join(format!("{name}.parquet"));
+                let file = std::fs::File::create(&path).map_err(|e| runtime_io(&path, e))?;
+                let mut w = HashingWriter {
+                    inner: std::io::BufWriter::new(file),
+                    hash: Sha256::new(),
+                };
+                ParquetWriter::new(&mut w)
+                    .with_statistics(StatisticsOptions::empty())
+                    .finish(&mut df)?;
+                std::io::Write::flush(&mut w.inner).map_err(|e| runtime_io(&path, e))?;
+                Ok(w.hash.finalize().into())
+            })
+            .collect()
+    });
     let mut hasher = Sha256::new();
     for (name, digest) in names.iter().zip(digests) {
         hasher.update(name.as_bytes());

@@ -283,15 +283,17 @@ pub fn compute(
         registry_targets: &targets,
         gallery: &gallery,
     };
-    let ((pairs, items), (checks, registry_access)) = rayon::join(
-        || rayon::join(|| mailbox_pairs::compute(inv), || items::compute(inv)),
-        || {
-            (
-                access::compute(inv, cfg, &eval, &ids, &plans),
-                registry_access::compute(inv, &eval, &ids),
-            )
-        },
-    );
+    let ((pairs, items), (checks, registry_access)) = crate::par::install(|| {
+        rayon::join(
+            || rayon::join(|| mailbox_pairs::compute(inv), || items::compute(inv)),
+            || {
+                (
+                    access::compute(inv, cfg, &eval, &ids, &plans),
+                    registry_access::compute(inv, &eval, &ids),
+                )
+            },
+        )
+    });
     let side_tenant = |side: &str| tenant_id(inv, cfg, side);
     let token_plan = tokens::compute(inv, cfg, &ids, side_tenant);
     let b2b = b2b::compute(inv, &ids, side_tenant);
