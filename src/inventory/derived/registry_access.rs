@@ -53,85 +53,97 @@ pub fn compute(
             .push(a);
     }
     let names = Names::new(inv);
-    let mut out = Vec::new();
-    for r in inv.registries.iter().filter(|r| r.tenant == "source") {
-        // principal -> (type from the assignment, roles assigned at the registry itself)
-        let mut candidates: BTreeMap<String, (Option<String>, BTreeSet<String>)> = BTreeMap::new();
-        let assignments = ancestors(&r.id)
-            .into_iter()
-            .filter_map(|s| by_scope.get(&(r.tenant.as_str(), s)))
-            .flatten();
-        for a in assignments {
-            let scope = canonical_id(&a.scope);
-            if !scope_contains(&scope, &r.id) {
-                continue;
+    use rayon::prelude::*;
+    let sources: Vec<&crate::inventory::Registry> = inv
+        .registries
+        .iter()
+        .filter(|r| r.tenant == "source")
+        .collect();
+    // Registries are independent: evaluated in parallel, kept in order.
+    let per_registry: Vec<Vec<RegistryAccess>> = sources
+        .par_iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            // principal -> (type from the assignment, roles assigned at the registry itself)
+            let mut candidates: BTreeMap<String, (Option<String>, BTreeSet<String>)> =
+                BTreeMap::new();
+            let assignments = ancestors(&r.id)
+                .into_iter()
+                .filter_map(|s| by_scope.get(&(r.tenant.as_str(), s)))
+                .flatten();
+            for a in assignments {
+                let scope = canonical_id(&a.scope);
+                if !scope_contains(&scope, &r.id) {
+                    continue;
+                }
+                // Above the resource group (subscription, root) a large tenant has
+                // tens of thousands of readers; listing each for every registry is
+                // quadratic. Service principals (the cross-tenant credential of
+                // ACR-004) are kept at every level; people and groups inherited
+                // from so high are recreated with the subscription, not the registry.
+                let above_group = !scope.contains("/resourcegroups/");
+                let is_sp = a
+                    .principal_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"));
+                if above_group && !is_sp && identity.as_deref() != Some(a.principal_id.as_str()) {
+                    continue;
+                }
+                let entry = candidates
+                    .entry(a.principal_id.clone())
+                    .or_insert_with(|| (a.principal_type.clone(), BTreeSet::new()));
+                if scope == r.id {
+                    let name = role_names
+                        .get(&(a.tenant.as_str(), a.role_id.as_str()))
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| a.role_id.clone());
+                    entry.1.insert(name);
+                }
             }
-            // Above the resource group (subscription, root) a large tenant has
-            // tens of thousands of readers; listing each for every registry is
-            // quadratic. Service principals (the cross-tenant credential of
-            // ACR-004) are kept at every level; people and groups inherited
-            // from so high are recreated with the subscription, not the registry.
-            let above_group = !scope.contains("/resourcegroups/");
-            let is_sp = a
-                .principal_type
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("ServicePrincipal"));
-            if above_group && !is_sp && identity.as_deref() != Some(a.principal_id.as_str()) {
-                continue;
+            if let Some(id) = &identity {
+                candidates
+                    .entry(id.clone())
+                    .or_insert((None, BTreeSet::new()));
             }
-            let entry = candidates
-                .entry(a.principal_id.clone())
-                .or_insert_with(|| (a.principal_type.clone(), BTreeSet::new()));
-            if scope == r.id {
-                let name = role_names
-                    .get(&(a.tenant.as_str(), a.role_id.as_str()))
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| a.role_id.clone());
-                entry.1.insert(name);
-            }
-        }
-        if let Some(id) = &identity {
-            candidates
-                .entry(id.clone())
-                .or_insert((None, BTreeSet::new()));
-        }
-        let abac = is_abac(r.role_assignment_mode.as_deref());
-        for (principal, (principal_type, at_registry)) in candidates {
-            let q = PermissionQuery {
-                tenant: &r.tenant,
-                principal_id: &principal,
-                scope: &r.id,
-                action: if abac {
-                    ABAC_PULL_DATA_ACTION
+            let abac = is_abac(r.role_assignment_mode.as_deref());
+            for (principal, (principal_type, at_registry)) in candidates {
+                let q = PermissionQuery {
+                    tenant: &r.tenant,
+                    principal_id: &principal,
+                    scope: &r.id,
+                    action: if abac {
+                        ABAC_PULL_DATA_ACTION
+                    } else {
+                        PULL_ACTION
+                    },
+                };
+                let a = if abac {
+                    eval.check_data(&q)
                 } else {
-                    PULL_ACTION
-                },
-            };
-            let a = if abac {
-                eval.check_data(&q)
-            } else {
-                eval.check(&q)
-            };
-            let (name, sp_type, principal_type) =
-                names.describe(&r.tenant, &principal, principal_type);
-            out.push(RegistryAccess {
-                tenant: r.tenant.clone(),
-                registry_id: r.id.clone(),
-                registry_name: r.name.clone(),
-                is_migration_identity: identity.as_deref() == Some(principal.as_str()),
-                principal_id: principal,
-                principal_type,
-                principal_name: name,
-                service_principal_type: sp_type,
-                can_pull: a.allowed,
-                pull_via: (!a.via_roles.is_empty()).then(|| a.via_roles.join("; ")),
-                conditional: a.conditional,
-                roles_at_registry: (!at_registry.is_empty())
-                    .then(|| at_registry.into_iter().collect::<Vec<_>>().join("; ")),
-            });
-        }
-    }
-    out
+                    eval.check(&q)
+                };
+                let (name, sp_type, principal_type) =
+                    names.describe(&r.tenant, &principal, principal_type);
+                out.push(RegistryAccess {
+                    tenant: r.tenant.clone(),
+                    registry_id: r.id.clone(),
+                    registry_name: r.name.clone(),
+                    is_migration_identity: identity.as_deref() == Some(principal.as_str()),
+                    principal_id: principal,
+                    principal_type,
+                    principal_name: name,
+                    service_principal_type: sp_type,
+                    can_pull: a.allowed,
+                    pull_via: (!a.via_roles.is_empty()).then(|| a.via_roles.join("; ")),
+                    conditional: a.conditional,
+                    roles_at_registry: (!at_registry.is_empty())
+                        .then(|| at_registry.into_iter().collect::<Vec<_>>().join("; ")),
+                });
+            }
+            out
+        })
+        .collect();
+    per_registry.into_iter().flatten().collect()
 }
 
 /// The scope and every scope above it: `/`, the subscription, the resource
