@@ -12,7 +12,6 @@
 use super::permissions::{Evaluator, PermissionQuery};
 use super::{MigrationIdentity, RegistryAccess};
 use crate::inventory::Inventory;
-use crate::normalize::{canonical_id, scope_contains};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub const PULL_ACTION: &str = "Microsoft.ContainerRegistry/registries/pull/read";
@@ -44,11 +43,12 @@ pub fn compute(
         .collect();
     // Assignments by scope, once: a registry looks up its own ancestors
     // instead of scanning every assignment (500,000 in a large tenant).
-    let mut by_scope: HashMap<(&str, String), Vec<&crate::inventory::RoleAssignment>> =
+    // Scopes are canonical since parsing (records.rs conventions).
+    let mut by_scope: HashMap<(&str, &str), Vec<&crate::inventory::RoleAssignment>> =
         HashMap::new();
     for a in &inv.role_assignments {
         by_scope
-            .entry((a.tenant.as_str(), canonical_id(&a.scope)))
+            .entry((a.tenant.as_str(), a.scope.as_str()))
             .or_default()
             .push(a);
     }
@@ -67,15 +67,14 @@ pub fn compute(
             // principal -> (type from the assignment, roles assigned at the registry itself)
             let mut candidates: BTreeMap<String, (Option<String>, BTreeSet<String>)> =
                 BTreeMap::new();
-            let assignments = ancestors(&r.id)
-                .into_iter()
-                .filter_map(|s| by_scope.get(&(r.tenant.as_str(), s)))
+            let scopes = ancestors(&r.id);
+            let assignments = scopes
+                .iter()
+                .filter_map(|s| by_scope.get(&(r.tenant.as_str(), s.as_str())))
                 .flatten();
+            // Every assignment found at an ancestor scope contains the registry.
             for a in assignments {
-                let scope = canonical_id(&a.scope);
-                if !scope_contains(&scope, &r.id) {
-                    continue;
-                }
+                let scope = a.scope.as_str();
                 // Above the resource group (subscription, root) a large tenant has
                 // tens of thousands of readers; listing each for every registry is
                 // quadratic. Service principals (the cross-tenant credential of
