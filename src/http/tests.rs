@@ -570,6 +570,9 @@ async fn debug_logs_carry_requests_but_never_the_token_or_a_signature() {
         .with_writer(move || w.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(sub);
+    // Other tests run in parallel without a subscriber; a callsite whose
+    // interest was cached as "never" then would log nothing here.
+    tracing::callsite::rebuild_interest_cache();
     client(2)
         .send(&Request::get(
             Service::Arm,
