@@ -656,7 +656,31 @@ pub(super) fn keep(sink: &Sink, side: Side, collection: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::size_text;
+    use super::*;
+
+    /// At the benchmark's scale the per-mailbox cmdlets are saved for the
+    /// wave and the held mailboxes only: estimated from every 20th person,
+    /// the HoldTracking logs and archive folder statistics stay far below
+    /// one file per mailbox.
+    #[test]
+    fn per_mailbox_files_stay_bounded_at_scale_200() {
+        let w = World::new(&GenerateOptions {
+            scale: 200,
+            seed: 42,
+        });
+        let (mut logs, mut folders) = (0, 0);
+        for i in (WAVE_SPAN..w.persons).step_by(20) {
+            let p = w.person(i);
+            if w.per_mailbox_saved(&p) {
+                logs += 20;
+                folders += 20 * usize::from(p.archive_guid.is_some());
+            }
+        }
+        let (logs, folders) = (logs + WAVE_SPAN, folders + WAVE_SPAN / 2);
+        println!("scale 200: ~{logs} HoldTracking logs, ~{folders} folder statistics");
+        assert!(logs > WAVE_SPAN, "held mailboxes outside the wave get logs");
+        assert!(logs + folders < 20_000, "{logs} + {folders} files");
+    }
 
     #[test]
     fn sizes_print_as_exchange_does() {
