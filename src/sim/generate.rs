@@ -13,6 +13,13 @@
 //! from its source mailbox's index on demand, no collection has to be held in
 //! memory to write another, collections can be written in parallel, and the
 //! same seed and scale always give byte-identical files.
+//!
+//! The collections the rule packs need beyond the inventory's core live in
+//! submodules: `exchange` (statistics, permissions, requests, roles and the
+//! per-mailbox cmdlets, saved for the first wave and held mailboxes only),
+//! `powerplatform` (capacity, migration requests, per-environment and
+//! Dataverse collections) and `directory` (Graph tenant settings, ARM
+//! governance, token probes).
 
 use crate::config::{
     Config, DiskConfig, ExchangeConfig, Identity, IdentityKind, Mode, PowerPlatformConfig,
