@@ -13,6 +13,13 @@
 //! from its source mailbox's index on demand, no collection has to be held in
 //! memory to write another, collections can be written in parallel, and the
 //! same seed and scale always give byte-identical files.
+//!
+//! The collections the rule packs need beyond the inventory's core live in
+//! submodules: `exchange` (statistics, permissions, requests, roles and the
+//! per-mailbox cmdlets, saved for the first wave and held mailboxes only),
+//! `powerplatform` (capacity, migration requests, per-environment and
+//! Dataverse collections) and `directory` (Graph tenant settings, ARM
+//! governance, token probes).
 
 use crate::config::{
     Config, DiskConfig, ExchangeConfig, Identity, IdentityKind, Mode, PowerPlatformConfig,
@@ -96,6 +103,11 @@ macro_rules! kind {
     };
 }
 
+// After `kind!`: macro_rules are visible only below their definition.
+mod directory;
+mod exchange;
+mod powerplatform;
+
 /// Writes the synthetic pair into `out`, which must be absent or empty.
 pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateStats> {
     if opts.scale == 0 {
@@ -137,6 +149,11 @@ pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateStats> {
         tasks.push(Box::new(move || w.exo_recipients(s, side)));
         tasks.push(Box::new(move || w.exo_organization(s, side)));
         tasks.push(Box::new(move || w.pp_environments(s, side)));
+        tasks.push(Box::new(move || w.exo_more(s, side)));
+        tasks.push(Box::new(move || w.pp_workloads(s, side)));
+        tasks.push(Box::new(move || w.graph_tenant_settings(s, side)));
+        tasks.push(Box::new(move || w.arm_governance(s, side)));
+        tasks.push(Box::new(move || w.auth_token_probes(s, side)));
     }
     let counts: Vec<Counts> = tasks.par_iter().map(|t| t()).collect::<Result<_>>()?;
     Ok(GenerateStats {
@@ -507,6 +524,13 @@ mod stream {
     pub const DES: u64 = 25;
     pub const DENY: u64 = 26;
     pub const FILES: u64 = 27;
+    pub const EXO_STATS: u64 = 28;
+    pub const EXO_PERM: u64 = 29;
+    pub const EXO_MOVE: u64 = 30;
+    pub const EXO_PER_MAILBOX: u64 = 31;
+    pub const PP_ITEMS: u64 = 32;
+    pub const PP_DATAVERSE: u64 = 33;
+    pub const DIR_EXTRA: u64 = 34;
 }
 
 /// Well-known single objects, by index in the SPECIAL stream.
