@@ -348,7 +348,13 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
     );
     // Mapped to itself: the row is invalid (PP-013), so its destination is
     // not looked up (PP-014 skips); only this user is held back.
-    e("mapped-user", "lee.gu@contoso.com", Blocked, &["PP-013"], &[]);
+    e(
+        "mapped-user",
+        "lee.gu@contoso.com",
+        Blocked,
+        &["PP-013"],
+        &[],
+    );
     // Subscription directory transfer (the alternative path): what moving
     // each whole subscription would break.
     e(
@@ -971,16 +977,9 @@ fn day_1_org_level_failures_hold_back_every_item_of_their_kind() {
     assert_eq!(ids(day_1()), ids(today()));
     // Items no org-level rule touches keep their day-1 readiness today: a
     // clean disk is ready on both days.
-    let ready = |r: &Results, name: &str| {
-        r.items
-            .iter()
-            .find(|i| i.name == name)
-            .map(|i| i.readiness)
-    };
-    assert_eq!(
-        ready(day_1(), "vm-web01-data01"),
-        Some(Readiness::Ready)
-    );
+    let ready =
+        |r: &Results, name: &str| r.items.iter().find(|i| i.name == name).map(|i| i.readiness);
+    assert_eq!(ready(day_1(), "vm-web01-data01"), Some(Readiness::Ready));
     assert_eq!(ready(today(), "vm-web01-data01"), Some(Readiness::Ready));
 }
 
@@ -1027,10 +1026,7 @@ fn day_1_overlay_replaces_demo_files_and_changes_only_two_config_settings() {
     // Every page replaces a page of the demo: day 1 is the same pair, with
     // the same items, only configured differently. The mapping file under
     // its wrong name is the one addition.
-    let added: Vec<_> = overlay
-        .iter()
-        .filter(|p| !demo.join(p).is_file())
-        .collect();
+    let added: Vec<_> = overlay.iter().filter(|p| !demo.join(p).is_file()).collect();
     assert_eq!(added, vec![std::path::Path::new("UserMapping.csv")]);
     let read = |p: std::path::PathBuf| std::fs::read_to_string(p).expect("read");
     assert_eq!(
@@ -1048,11 +1044,8 @@ fn day_1_overlay_replaces_demo_files_and_changes_only_two_config_settings() {
         settings(read(day_1.join("xtenant.toml"))),
     );
     assert_eq!(today.len(), then.len());
-    let changed: Vec<(&String, &String)> = today
-        .iter()
-        .zip(&then)
-        .filter(|(a, b)| a != b)
-        .collect();
+    let changed: Vec<(&String, &String)> =
+        today.iter().zip(&then).filter(|(a, b)| a != b).collect();
     assert_eq!(
         changed,
         vec![
