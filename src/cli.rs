@@ -41,7 +41,8 @@ pub enum Command {
     /// Compare two assessments: new, resolved and changed findings, readiness moves.
     #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
-    /// Run collect, assess and report on the embedded Contoso → Fabrikam demo pair.
+    /// Run collect, assess and report on the embedded Contoso → Fabrikam demo pair, on day 1
+    /// (before the organisation prerequisites) and today, with today compared to day 1.
     #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
     /// Print the inventory tables, their columns, types, meaning and source API.
@@ -166,7 +167,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output directory (raw/, snapshot/, results/ with the reports).
+    /// Output directory (raw/, snapshot/, results/ with the reports; day-1/ the same for day 1).
     #[arg(long, default_value = "xtenant-demo")]
     pub out: PathBuf,
 }

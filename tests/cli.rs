@@ -59,9 +59,30 @@ fn demo_runs_end_to_end_and_writes_every_output() {
         "results/summary.md",
         "results/summary.json",
         "raw/xtenant-raw.json",
+        "day-1/raw/UserMapping.csv",
+        "day-1/snapshot/manifest.json",
+        "day-1/results/results.json",
+        "day-1/results/report.html",
+        "day-1/results/summary.md",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // Today's run is compared with day 1's, which had more failing.
+    assert!(
+        stdout.contains("day 1, before the organisation prerequisites: "),
+        "{stdout}"
+    );
+    let since = stdout
+        .lines()
+        .find(|l| l.starts_with("since "))
+        .unwrap_or_else(|| panic!("no diff line:\n{stdout}"));
+    assert!(
+        !since.contains(" 0 resolved") && !since.contains(" 0 improved"),
+        "{since}"
+    );
+    // The day-1 overlay is not part of today's export.
+    assert!(!out.join("raw/day-1").exists());
+    assert!(!out.join("day-1/raw/day-1").exists());
     // assess alone on that snapshot exits 1: the demo has failing blockers.
     let o = xtenant(&[
         "assess",

@@ -1,10 +1,33 @@
 //! The demo pair end to end: every planted case shows up with the right rule
-//! and readiness, item by item.
+//! and readiness, item by item, today and on day 1 (before the organisation
+//! prerequisites were done), and between the two runs every blocker rule
+//! fails somewhere and passes somewhere.
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+use xtenant::assess::Results;
+use xtenant::rules::pack::{Pack, Severity};
 use xtenant::rules::readiness::{ItemResult, Readiness};
+
+/// The demo assessed as it is today, once for all tests of this file.
+fn today() -> &'static Results {
+    static R: OnceLock<Results> = OnceLock::new();
+    R.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        common::assess_case("demo", dir.path())
+    })
+}
+
+/// The demo assessed as it was on day 1, once for all tests of this file.
+fn day_1() -> &'static Results {
+    static R: OnceLock<Results> = OnceLock::new();
+    R.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        common::assess_case(common::DEMO_DAY_1, dir.path())
+    })
+}
 
 /// (readiness, blockers, review) expected for an item.
 type Want = (Readiness, Vec<&'static str>, Vec<&'static str>);
@@ -130,50 +153,42 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["ACR-005", "ACR-010", "ACR-014"],
         &["ACR-012"],
     );
-    // Gallery: the share app has no service principal in Fabrikam (ID-003,
-    // GAL-003) and so no role on the target resource group (GAL-005): every
-    // version is held back; each planted version has its own problem on top.
-    let app = ["GAL-003", "GAL-005", "ID-003"];
-    for v in [
-        "gal_contoso_images/img-ubuntu-app/2.3.0",
-        "gal_contoso_images/img-win2022-web/1.0.0",
-        "gal_contoso_images/img-win2022-web/1.1.0",
-    ] {
-        e("image-version", v, Blocked, &app, &[]);
-    }
+    // Gallery: the share app is consented in Fabrikam with a role on the
+    // target resource group (on day 1 it was not); each planted version has
+    // its own problem, the others are ready.
     e(
         "image-version",
         "gal_contoso_images/img-ubuntu-app/2.4.0",
         Blocked,
-        &["GAL-001", "GAL-003", "GAL-005", "ID-003"],
+        &["GAL-001"],
         &[],
     );
     e(
         "image-version",
         "gal_contoso_images/img-ubuntu-app/2.2.0",
-        Blocked,
-        &app,
+        NeedsReview,
+        &[],
         &["GAL-011"],
     );
     e(
         "image-version",
         "gal_contoso_images/img-win2022-web/1.2.0",
-        Blocked,
-        &app,
+        NeedsReview,
+        &[],
         &["GAL-009"],
     );
     e(
         "image-version",
         "gal_contoso_images/img-rhel9-byos/1.0.0",
         Blocked,
-        &["GAL-003", "GAL-005", "GAL-008", "ID-003"],
+        &["GAL-008"],
         &[],
     );
     e(
         "image-version",
         "gal_contoso_sandbox/img-devbox/0.9.0",
         Blocked,
-        &["GAL-003", "GAL-004", "GAL-005", "ID-003"],
+        &["GAL-004"],
         &[],
     );
     // Mailboxes: the target organization relationship names a wrong tenant
@@ -331,6 +346,15 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["PP-014"],
         &[],
     );
+    // Mapped to itself: the row is invalid (PP-013), so its destination is
+    // not looked up (PP-014 skips); only this user is held back.
+    e(
+        "mapped-user",
+        "lee.gu@contoso.com",
+        Blocked,
+        &["PP-013"],
+        &[],
+    );
     // Subscription directory transfer (the alternative path): what moving
     // each whole subscription would break.
     e(
@@ -359,8 +383,7 @@ fn default_for(item: &ItemResult) -> Want {
 
 #[test]
 fn every_item_has_the_planted_readiness_and_rules() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let want = expected();
     let mut problems = Vec::new();
     for key in want.keys() {
@@ -395,7 +418,7 @@ fn every_item_has_the_planted_readiness_and_rules() {
     assert_eq!(count("registry"), 5);
     assert_eq!(count("image-version"), 8);
     assert_eq!(count("subscription"), 3);
-    assert_eq!(count("mapped-user"), 8);
+    assert_eq!(count("mapped-user"), 9);
     assert_eq!(r.summary.exit_code, xtenant::error::exit::FAILING);
     assert!(
         r.summary.rule_errors.is_empty(),
@@ -406,8 +429,7 @@ fn every_item_has_the_planted_readiness_and_rules() {
 
 #[test]
 fn planted_identity_cases_have_exact_findings() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let status = |rule: &str, name: &str| -> Vec<(String, String)> {
         r.findings
             .iter()
@@ -432,9 +454,19 @@ fn planted_identity_cases_have_exact_findings() {
         ),
         vec![("pass".into(), "redeemed and enabled (source tenant)".into())]
     );
-    let id3 = status("ID-003", "Gallery Share App in target");
-    assert_eq!(id3.len(), 1);
-    assert_eq!(id3[0].0, "fail");
+    // Every identity exists in both tenants today; on day 1 the gallery app
+    // had not been consented in Fabrikam.
+    let id3_failing = |r: &Results| -> Vec<(String, String)> {
+        r.findings
+            .iter()
+            .filter(|f| f.rule_id == "ID-003" && f.status != "pass")
+            .map(|f| (f.object_name.clone(), f.reason.clone()))
+            .collect()
+    };
+    assert_eq!(id3_failing(r), vec![]);
+    let id3 = id3_failing(day_1());
+    assert_eq!(id3.len(), 1, "{id3:?}");
+    assert_eq!(id3[0].0, "Gallery Share App in target");
     assert!(
         id3[0]
             .1
@@ -442,14 +474,6 @@ fn planted_identity_cases_have_exact_findings() {
         "{}",
         id3[0].1
     );
-    // Only the planted identity problem fails.
-    let failing: Vec<&str> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule_id == "ID-003" && f.status != "pass")
-        .map(|f| f.object_name.as_str())
-        .collect();
-    assert_eq!(failing, vec!["Gallery Share App in target"]);
     // The disk with only Reader lacks exactly beginGetAccess.
     assert_eq!(
         status("DISK-006", "disk-reports01"),
@@ -471,8 +495,7 @@ fn planted_identity_cases_have_exact_findings() {
 
 #[test]
 fn planted_registry_and_gallery_cases_have_exact_findings() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let one = |rule: &str, name: &str| -> (String, String) {
         let hits: Vec<_> = r
             .findings
@@ -538,8 +561,10 @@ fn planted_registry_and_gallery_cases_have_exact_findings() {
         ("fail", true),
         "{why}"
     );
-    // The consent URL names Fabrikam and the app.
-    let (st, why) = one("GAL-003", "Gallery Share App in target");
+    // On day 1 the app had no service principal in Fabrikam: the consent URL
+    // names Fabrikam and the app. Today it is consented.
+    assert_eq!(one("GAL-003", "Gallery Share App in target").0, "pass");
+    let (st, why) = finding_of(day_1(), "GAL-003", "Gallery Share App in target");
     assert_eq!(st, "fail");
     assert!(
         why.contains("https://login.microsoftonline.com/2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809/oauth2/authorize?client_id=1e5f9a2b-7c3d-4e8f-a0b1-c2d3e4f5a6b7"),
@@ -562,8 +587,7 @@ fn planted_registry_and_gallery_cases_have_exact_findings() {
 
 #[test]
 fn every_case_of_expected_toml_fails_some_rule() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let text = std::fs::read_to_string(common::manifest_dir().join("fixtures/demo/expected.toml"))
         .expect("expected.toml");
     let v: toml::Table = toml::from_str(&text).expect("toml");
@@ -599,8 +623,7 @@ fn every_case_of_expected_toml_fails_some_rule() {
 
 #[test]
 fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let finding = |rule: &str, name: &str| -> (String, String) {
         let found: Vec<_> = r
             .findings
@@ -677,9 +700,14 @@ fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
             "plan fortinet/fortinet_fortigate-vm_v5/fortinet_fg-vm_payg_2023: terms not accepted in the target subscription".into()
         )
     );
-    // The gallery app cannot sign in to Fabrikam because it has no service
-    // principal there: ID-003 reports the cause, the token probe is skipped.
-    assert_eq!(finding("ID-006", "Gallery Share App in target").0, "skip");
+    // On day 1 the gallery app could not sign in to Fabrikam because it had
+    // no service principal there: ID-003 reports the cause, the token probe
+    // is skipped. Today it gets a token.
+    assert_eq!(finding("ID-006", "Gallery Share App in target").0, "pass");
+    assert_eq!(
+        finding_of(day_1(), "ID-006", "Gallery Share App in target").0,
+        "skip"
+    );
     // The same account serves disks and registries: one row per workload.
     let id5: Vec<(&str, &str)> = r
         .findings
@@ -695,8 +723,7 @@ fn planted_disk_rebuild_and_tenant_cases_have_exact_findings() {
 
 #[test]
 fn planted_power_platform_and_subscription_cases_have_exact_findings() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let r = common::assess_case("demo", dir.path());
+    let r = today();
     let find = |rule: &str, name: &str| -> (String, String) {
         let hits: Vec<_> = r
             .findings
@@ -745,4 +772,291 @@ fn planted_power_platform_and_subscription_cases_have_exact_findings() {
     );
     // Inherited management-group policy assignments are not counted.
     assert_eq!(find("SUB-009", "Contoso Dev-Test").0, "pass");
+}
+
+/// The one finding of `rule` on the object named `name`, as (status, reason).
+fn finding_of(r: &Results, rule: &str, name: &str) -> (String, String) {
+    let hits: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule && f.object_name == name)
+        .collect();
+    assert_eq!(hits.len(), 1, "{rule} on {name}: {hits:?}");
+    (hits[0].status.clone(), hits[0].reason.clone())
+}
+
+#[test]
+fn every_blocker_rule_fails_somewhere_and_passes_somewhere_between_day_1_and_today() {
+    let pack = Pack::load(None).expect("pack");
+    let blockers: Vec<&str> = pack
+        .rules
+        .iter()
+        .filter(|r| r.severity == Severity::Blocker)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(blockers.len() > 50, "{} blocker rules", blockers.len());
+    let statuses = |status: &str| -> BTreeSet<&str> {
+        today()
+            .findings
+            .iter()
+            .chain(&day_1().findings)
+            .filter(|f| f.status == status)
+            .map(|f| f.rule_id.as_str())
+            .collect()
+    };
+    let (failing, passing) = (statuses("fail"), statuses("pass"));
+    let never_fail: Vec<&str> = blockers
+        .iter()
+        .copied()
+        .filter(|id| !failing.contains(id))
+        .collect();
+    let never_pass: Vec<&str> = blockers
+        .iter()
+        .copied()
+        .filter(|id| !passing.contains(id))
+        .collect();
+    assert!(
+        never_fail.is_empty(),
+        "blocker rules that fail neither today nor on day 1: {never_fail:?}"
+    );
+    assert!(
+        never_pass.is_empty(),
+        "blocker rules that pass neither today nor on day 1: {never_pass:?}"
+    );
+    for r in [today(), day_1()] {
+        assert!(
+            r.summary.rule_errors.is_empty(),
+            "{:?}",
+            r.summary.rule_errors
+        );
+    }
+}
+
+#[test]
+fn day_1_planted_org_level_failures_have_exact_findings_and_pass_today() {
+    // (rule, object, what the day-1 reason says); each passes today.
+    let planted = [
+        (
+            "EXO-001",
+            "migration app in target",
+            "no Web redirect URI https://office.com (has: none)",
+        ),
+        (
+            "EXO-002",
+            "Mailbox.Migration consent in target",
+            "no app role assignment of Mailbox.Migration to the app's service principal: admin consent not granted",
+        ),
+        (
+            "EXO-003",
+            "migration app owner in source",
+            "T2T Mailbox Migration is owned by tenant 8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c, not the target tenant 2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809 (seen from the source tenant)",
+        ),
+        (
+            "EXO-004",
+            "migration app consent in source",
+            "the source service principal for 6c3d8e1f-2a4b-4c5d-9e6f-7a8b9c0d1e2f is owned by 8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c, not the target tenant 2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809",
+        ),
+        (
+            "EXO-006",
+            "target migration endpoint",
+            "RemoteTenant contosso.onmicrosoft.com is not a domain of the source tenant",
+        ),
+        (
+            "EXO-007",
+            "migration endpoint probe",
+            "every saved probe failed: adele.vance@fabrikam.com: Failed AADSTS7000215: Invalid client secret provided.",
+        ),
+        (
+            "EXO-010",
+            "source organization relationship",
+            "Fabrikam_T2T_Outbound: MailboxMoveCapability lacks RemoteOutbound",
+        ),
+        (
+            "EXO-012",
+            "organization config of target",
+            "fabrikam.onmicrosoft.com is dehydrated (IsDehydrated true): run Enable-OrganizationCustomization",
+        ),
+        (
+            "EXO-013",
+            "migration operator roles in target",
+            "t2t.operator: no Move Mailboxes role; Set-MailUser lacks ArchiveGuid, ExchangeGuid; not in Organization Management",
+        ),
+        (
+            "EXO-014",
+            "migration scope group",
+            "t2t-scope@contoso.com is a MailUniversalDistributionGroup, not a MailUniversalSecurityGroup",
+        ),
+        (
+            "EXO-016",
+            "cloud instance of both tenants",
+            "the source is in microsoftonline.com (EU) and the target in microsoftonline.us (USGov DODCON): cross-cloud moves are not supported",
+        ),
+        (
+            "GAL-002",
+            "Gallery Share App",
+            "signInAudience AzureADMyOrg: the app cannot be consented in the other tenant",
+        ),
+        (
+            "GAL-006",
+            "gallery VM deployment",
+            "the portal cannot deploy a VM from another tenant's image",
+        ),
+        (
+            "PP-012",
+            "usermapping.csv",
+            "line 0: the file is named `UserMapping.csv`; the service requires exactly `usermapping.csv` (the name is case-sensitive)",
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (rule, object, says) in planted {
+        let (st, why) = finding_of(day_1(), rule, object);
+        if st != "fail" || !why.contains(says) {
+            problems.push(format!(
+                "day 1: {rule} on {object}: want fail {says:?}, got {st} {why:?}"
+            ));
+        }
+        let (st, why) = finding_of(today(), rule, object);
+        if st != "pass" {
+            problems.push(format!(
+                "today: {rule} on {object}: want pass, got {st} {why:?}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Only the planted side of the two-sided checks fails.
+    assert_eq!(
+        finding_of(day_1(), "EXO-003", "migration app owner in target").0,
+        "pass"
+    );
+    assert_eq!(
+        finding_of(day_1(), "EXO-012", "organization config of source").0,
+        "pass"
+    );
+    // The relationship whose DomainNames was right on day 1 and mistyped since.
+    assert_eq!(
+        finding_of(day_1(), "EXO-009", "target organization relationship").0,
+        "pass"
+    );
+}
+
+#[test]
+fn day_1_org_level_failures_hold_back_every_item_of_their_kind() {
+    let org = |kind: &str| -> &'static [&'static str] {
+        match kind {
+            "mailbox" => &[
+                "EXO-001", "EXO-002", "EXO-003", "EXO-004", "EXO-006", "EXO-007", "EXO-010",
+                "EXO-012", "EXO-013", "EXO-014", "EXO-016",
+            ],
+            "image-version" => &["GAL-002", "GAL-006"],
+            "environment" | "mapped-user" => &["PP-012"],
+            _ => &[],
+        }
+    };
+    let mut problems = Vec::new();
+    for item in &day_1().items {
+        let want = org(&item.kind);
+        let missing: Vec<&&str> = want
+            .iter()
+            .filter(|id| !item.blockers.iter().any(|b| b == *id))
+            .collect();
+        if !missing.is_empty() || (!want.is_empty() && item.readiness != Readiness::Blocked) {
+            problems.push(format!(
+                "{} {}: {:?}, blockers {:?} lack {missing:?}",
+                item.kind, item.name, item.readiness, item.blockers
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The same items on both days: day 1 changed only organisation settings.
+    let ids = |r: &Results| -> Vec<(String, String)> {
+        r.items
+            .iter()
+            .map(|i| (i.kind.clone(), i.id.clone()))
+            .collect()
+    };
+    assert_eq!(ids(day_1()), ids(today()));
+    // Items no org-level rule touches keep their day-1 readiness today: a
+    // clean disk is ready on both days.
+    let ready =
+        |r: &Results, name: &str| r.items.iter().find(|i| i.name == name).map(|i| i.readiness);
+    assert_eq!(ready(day_1(), "vm-web01-data01"), Some(Readiness::Ready));
+    assert_eq!(ready(today(), "vm-web01-data01"), Some(Readiness::Ready));
+}
+
+#[test]
+fn planted_mapping_row_fails_only_its_own_user() {
+    let r = today();
+    assert_eq!(
+        finding_of(r, "PP-013", "lee.gu@contoso.com"),
+        (
+            "fail".into(),
+            "Destination `lee.gu@contoso.com` is the same as Source; a user cannot be mapped to itself"
+                .into()
+        )
+    );
+    // Its destination is not looked up: the row itself is invalid.
+    assert_eq!(finding_of(r, "PP-014", "lee.gu@contoso.com").0, "skip");
+    let failing: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "PP-013" && f.status != "pass")
+        .map(|f| f.object_name.as_str())
+        .collect();
+    assert_eq!(failing, vec!["lee.gu@contoso.com"]);
+    // A row-level problem is not a file-format problem.
+    assert_eq!(finding_of(r, "PP-012", "usermapping.csv").0, "pass");
+}
+
+#[test]
+fn day_1_overlay_replaces_demo_files_and_changes_only_two_config_settings() {
+    let demo = common::manifest_dir().join("fixtures/demo");
+    let day_1 = demo.join(xtenant::demo::DAY_1);
+    fn files(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                files(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).expect("under base").to_path_buf());
+            }
+        }
+    }
+    let mut overlay = Vec::new();
+    files(&day_1, &day_1, &mut overlay);
+    // Every page replaces a page of the demo: day 1 is the same pair, with
+    // the same items, only configured differently. The mapping file under
+    // its wrong name is the one addition.
+    let added: Vec<_> = overlay.iter().filter(|p| !demo.join(p).is_file()).collect();
+    assert_eq!(added, vec![std::path::Path::new("UserMapping.csv")]);
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).expect("read");
+    assert_eq!(
+        read(day_1.join("UserMapping.csv")),
+        read(demo.join("usermapping.csv"))
+    );
+    let settings = |text: String| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    let (today, then) = (
+        settings(read(demo.join("xtenant.toml"))),
+        settings(read(day_1.join("xtenant.toml"))),
+    );
+    assert_eq!(today.len(), then.len());
+    let changed: Vec<(&String, &String)> =
+        today.iter().zip(&then).filter(|(a, b)| a != b).collect();
+    assert_eq!(
+        changed,
+        vec![
+            (
+                &"vm_deployment = \"cli\"".to_string(),
+                &"vm_deployment = \"portal\"".to_string()
+            ),
+            (
+                &"user_mapping = \"usermapping.csv\"".to_string(),
+                &"user_mapping = \"UserMapping.csv\"".to_string()
+            ),
+        ]
+    );
 }

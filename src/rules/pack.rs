@@ -88,7 +88,8 @@ pub struct Example {
     pub object: String,
     /// pass, fail, warn, info, skip.
     pub status: String,
-    /// The fixture the case lives in: `demo`, or a patch of the demo under
+    /// The fixture the case lives in: `demo` (today), `demo-day-1` (the demo
+    /// on day 1, `fixtures/demo/day-1/`), or a patch of the demo under
     /// `fixtures/cases/<case>/`.
     #[serde(default = "default_case")]
     pub case: String,

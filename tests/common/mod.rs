@@ -25,10 +25,17 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Extracts the demo (patched with `fixtures/cases/<case>` unless `demo`) into
-/// `dir/raw` and returns that path.
+/// The case of the demo as it was on day 1 (`fixtures/demo/day-1`, embedded).
+pub const DEMO_DAY_1: &str = "demo-day-1";
+
+/// Extracts the demo (`demo`: today; `demo-day-1`: on day 1; otherwise today
+/// patched with `fixtures/cases/<case>`) into `dir/raw` and returns that path.
 pub fn build_case(case: &str, dir: &Path) -> PathBuf {
     let raw = dir.join("raw");
+    if case == DEMO_DAY_1 {
+        xtenant::demo::extract_day_1(&raw).expect("extract demo day 1");
+        return raw;
+    }
     xtenant::demo::extract(&raw).expect("extract demo");
     if case != "demo" {
         let patch = manifest_dir().join("fixtures/cases").join(case);
