@@ -32,6 +32,15 @@ pub struct Config {
     /// Rule parameter overrides: `[params."EXO-033"] max_aux_archives = 10`.
     #[serde(default)]
     pub params: BTreeMap<String, toml::Table>,
+    /// Service base URL overrides (live collection); default: the tenant's cloud.
+    #[serde(default)]
+    pub endpoints: EndpointsConfig,
+    /// HTTP behaviour of live collection.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// The file this config was read from, for error locations. Not a key.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -41,6 +50,98 @@ pub struct TenantConfig {
     pub tenant_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// Subscriptions in scope; `None`: every subscription the identity can read.
+    #[serde(default)]
+    pub subscriptions: Option<Vec<String>>,
+    /// `AzureCloud` (default), `AzureUSGovernment` or `AzureChinaCloud`.
+    #[serde(default)]
+    pub cloud: Option<String>,
+    /// How to sign in to this tenant; default: the Azure CLI.
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+/// `[source.auth]` / `[target.auth]`. Secrets never sit in the file: a client
+/// secret is named by the environment variable that holds it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub kind: AuthKind,
+    /// Application (client) id: client-secret, client-certificate, workload-identity
+    /// (default `AZURE_CLIENT_ID`), managed-identity (a user-assigned identity's client id).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// client-secret: the environment variable holding the secret.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// client-certificate: PEM file with the certificate and its private key.
+    #[serde(default)]
+    pub certificate: Option<PathBuf>,
+    /// workload-identity: the federated token file; default `AZURE_FEDERATED_TOKEN_FILE`.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// command: argv; `{tenant}` and `{scope}` are substituted in every argument.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    #[default]
+    AzureCli,
+    ClientSecret,
+    ClientCertificate,
+    ManagedIdentity,
+    WorkloadIdentity,
+    Command,
+}
+
+impl AuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::AzureCli => "azure-cli",
+            AuthKind::ClientSecret => "client-secret",
+            AuthKind::ClientCertificate => "client-certificate",
+            AuthKind::ManagedIdentity => "managed-identity",
+            AuthKind::WorkloadIdentity => "workload-identity",
+            AuthKind::Command => "command",
+        }
+    }
+}
+
+/// `[endpoints]`: base URLs replacing the cloud's (e.g. the tenant simulator).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointsConfig {
+    /// Authority host; the token endpoint is `{login}/{tenant}/oauth2/v2.0/token`.
+    #[serde(default)]
+    pub login: Option<String>,
+    /// ARM and Resource Graph.
+    #[serde(default)]
+    pub arm: Option<String>,
+    /// Microsoft Graph (requests go to `{graph}/v1.0/...`).
+    #[serde(default)]
+    pub graph: Option<String>,
+}
+
+/// `[http]`: timeouts, retries and concurrency of live collection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Per-request timeout in seconds (default 60).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Retries of one request before it fails (default 8).
+    #[serde(default)]
+    pub max_retries: Option<u32>,
+    /// Requests in flight per host and service (default 8).
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+    /// Client-side pacing to the services' published limits (default true).
+    #[serde(default)]
+    pub pacing: Option<bool>,
 }
 
 /// Who runs the cross-tenant steps of a workload.
@@ -170,14 +271,21 @@ impl Config {
         let mut cfg = Config::parse(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         cfg.resolve_paths(base);
+        cfg.path = Some(path.to_path_buf());
         Ok(cfg)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let cfg: Config = toml::from_str(text)
+        let mut cfg: Config = toml::from_str(text)
             .map_err(|e| toml_error(path, text, &e, "see docs/config.md for the accepted keys"))?;
         cfg.validate(path)?;
+        cfg.path = Some(path.to_path_buf());
         Ok(cfg)
+    }
+
+    /// Where errors about this config point.
+    pub fn location(&self) -> Location {
+        Location::file(self.path.as_deref().unwrap_or(Path::new(FILE_NAME)))
     }
 
     fn resolve_paths(&mut self, base: &Path) {
@@ -190,6 +298,24 @@ impl Config {
             if m.is_relative() {
                 *m = base.join(&*m);
             }
+        }
+        for t in [&mut self.source, &mut self.target] {
+            for p in [&mut t.auth.certificate, &mut t.auth.token_file]
+                .into_iter()
+                .flatten()
+            {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
+    }
+
+    /// The tenant of one side.
+    pub fn tenant(&self, side: crate::raw::Side) -> &TenantConfig {
+        match side {
+            crate::raw::Side::Source => &self.source,
+            crate::raw::Side::Target => &self.target,
         }
     }
 
@@ -213,6 +339,32 @@ impl Config {
                     "use Basic, Standard or Premium",
                 ));
             }
+        }
+        for side in crate::raw::Side::BOTH {
+            self.tenant(side).validate(side.as_str(), path)?;
+        }
+        for (key, v) in [
+            ("login", &self.endpoints.login),
+            ("arm", &self.endpoints.arm),
+            ("graph", &self.endpoints.graph),
+        ] {
+            if let Some(v) = v {
+                crate::auth::cloud::check_base_url(key, v).map_err(|e| at_file(e, path))?;
+            }
+        }
+        if self.http.concurrency == Some(0) {
+            return Err(Error::input(
+                Location::file(path),
+                "[http] concurrency = 0: nothing could be sent",
+                "use 1 or more (default 8)",
+            ));
+        }
+        if self.http.timeout_secs == Some(0) {
+            return Err(Error::input(
+                Location::file(path),
+                "[http] timeout_secs = 0: every request would time out",
+                "use a number of seconds, e.g. 60",
+            ));
         }
         const WORKLOADS: &[&str] = &["disk", "acr", "gallery", "exchange", "powerplatform"];
         for (name, id) in &self.identities {
@@ -242,6 +394,112 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl TenantConfig {
+    fn validate(&self, side: &str, path: &Path) -> Result<()> {
+        let err = |msg: String, fix: &str| Err(Error::input(Location::file(path), msg, fix));
+        if let Some(c) = &self.cloud {
+            if crate::auth::cloud::Cloud::by_name(c).is_none() {
+                return err(
+                    format!("[{side}] cloud = \"{c}\": unknown cloud"),
+                    &format!("use one of: {}", crate::auth::cloud::Cloud::names()),
+                );
+            }
+        }
+        if let Some(subs) = &self.subscriptions {
+            for s in subs {
+                if !looks_like_guid(s) {
+                    return err(
+                        format!("[{side}] subscriptions: \"{s}\" is not a subscription id"),
+                        "list subscription ids (GUIDs), as `az account list --query [].id` prints them",
+                    );
+                }
+            }
+        }
+        let a = &self.auth;
+        let kind = a.kind.as_str();
+        let needs = |what: &str, example: &str| {
+            err(
+                format!("[{side}.auth] kind = \"{kind}\" needs `{what}`"),
+                &format!("add {what} = {example}"),
+            )
+        };
+        match a.kind {
+            AuthKind::ClientSecret => {
+                if a.client_id.is_none() {
+                    return needs("client_id", "\"<application (client) id>\"");
+                }
+                if a.client_secret_env.is_none() {
+                    return needs(
+                        "client_secret_env",
+                        "\"NAME_OF_THE_ENV_VAR\" (the secret itself never goes in the file)",
+                    );
+                }
+            }
+            AuthKind::ClientCertificate => {
+                if a.client_id.is_none() {
+                    return needs("client_id", "\"<application (client) id>\"");
+                }
+                if a.certificate.is_none() {
+                    return needs("certificate", "\"path/to/cert.pem\"");
+                }
+            }
+            AuthKind::Command => match &a.command {
+                Some(c) if c.first().is_some_and(|p| !p.trim().is_empty()) => {}
+                _ => return needs("command", "[\"program\", \"{tenant}\", \"{scope}\"]"),
+            },
+            AuthKind::AzureCli | AuthKind::ManagedIdentity | AuthKind::WorkloadIdentity => {}
+        }
+        // Settings that the kind ignores are almost always a mistake in the kind.
+        let stray = [
+            (
+                "client_secret_env",
+                a.client_secret_env.is_some(),
+                AuthKind::ClientSecret,
+            ),
+            (
+                "certificate",
+                a.certificate.is_some(),
+                AuthKind::ClientCertificate,
+            ),
+            ("command", a.command.is_some(), AuthKind::Command),
+            (
+                "token_file",
+                a.token_file.is_some(),
+                AuthKind::WorkloadIdentity,
+            ),
+        ];
+        for (key, set, owner) in stray {
+            if set && a.kind != owner {
+                return err(
+                    format!("[{side}.auth] `{key}` is set but kind = \"{kind}\" does not use it"),
+                    &format!("set kind = \"{}\" or remove `{key}`", owner.as_str()),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn looks_like_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Puts an input error found without a file at `path`.
+fn at_file(e: Error, path: &Path) -> Error {
+    match e {
+        Error::Input(mut i) => {
+            i.location = Location::file(path);
+            Error::Input(i)
+        }
+        other => other,
     }
 }
 

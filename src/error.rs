@@ -91,6 +91,10 @@ pub enum Error {
     /// Runtime failure: I/O, network, authentication, internal (exit code 4).
     #[error("{0}")]
     Runtime(String),
+    /// A request to a service failed after its retries (exit code 4); carries
+    /// the status and the service's error code for callers that branch on them.
+    #[error("{0}")]
+    Http(Box<crate::http::HttpError>),
 }
 
 fn join_inputs(errs: &[InputError]) -> String {
@@ -126,7 +130,17 @@ impl Error {
         match self {
             Error::Input(_) | Error::Inputs(_) => exit::INVALID_INPUT,
             Error::Data(_) => exit::RULE_ERROR,
-            Error::Runtime(_) => exit::RUNTIME,
+            Error::Runtime(_) | Error::Http(_) => exit::RUNTIME,
+        }
+    }
+}
+
+impl Error {
+    /// The HTTP failure inside, if this is one.
+    pub fn as_http(&self) -> Option<&crate::http::HttpError> {
+        match self {
+            Error::Http(e) => Some(e),
+            _ => None,
         }
     }
 }

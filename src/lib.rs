@@ -6,11 +6,13 @@
 
 pub mod app;
 pub mod assess;
+pub mod auth;
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod http;
 pub mod inventory;
 pub mod normalize;
 pub mod par;

@@ -4563,10 +4563,12 @@ impl World {
             source: TenantConfig {
                 tenant_id: Some(self.src.id.clone()),
                 name: Some(self.src.org.into()),
+                ..Default::default()
             },
             target: TenantConfig {
                 tenant_id: Some(self.tgt.id.clone()),
                 name: Some(self.tgt.org.into()),
+                ..Default::default()
             },
             disk: DiskConfig {
                 // Disks are copied in their own region, mostly the source's home.

@@ -1,0 +1,178 @@
+//! Azure clouds: their service endpoints and token audiences. Endpoints can be
+//! overridden per run (`[endpoints]`, e.g. to point at the tenant simulator);
+//! audiences cannot, because a token's `aud` must name the real service.
+
+use crate::config::EndpointsConfig;
+use crate::error::{Error, Location, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cloud {
+    pub name: &'static str,
+    pub login: &'static str,
+    pub arm: &'static str,
+    pub graph: &'static str,
+    /// Resource URI for ARM (and Resource Graph) tokens.
+    pub arm_audience: &'static str,
+    /// Resource URI for Microsoft Graph tokens.
+    pub graph_audience: &'static str,
+}
+
+pub const AZURE_CLOUD: Cloud = Cloud {
+    name: "AzureCloud",
+    login: "https://login.microsoftonline.com",
+    arm: "https://management.azure.com",
+    graph: "https://graph.microsoft.com",
+    arm_audience: "https://management.azure.com",
+    graph_audience: "https://graph.microsoft.com",
+};
+
+pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
+    name: "AzureUSGovernment",
+    login: "https://login.microsoftonline.us",
+    arm: "https://management.usgovcloudapi.net",
+    graph: "https://graph.microsoft.us",
+    arm_audience: "https://management.usgovcloudapi.net",
+    graph_audience: "https://graph.microsoft.us",
+};
+
+pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
+    name: "AzureChinaCloud",
+    login: "https://login.chinacloudapi.cn",
+    arm: "https://management.chinacloudapi.cn",
+    graph: "https://microsoftgraph.chinacloudapi.cn",
+    arm_audience: "https://management.chinacloudapi.cn",
+    graph_audience: "https://microsoftgraph.chinacloudapi.cn",
+};
+
+pub const CLOUDS: [&Cloud; 3] = [&AZURE_CLOUD, &AZURE_US_GOVERNMENT, &AZURE_CHINA_CLOUD];
+
+impl Cloud {
+    /// The cloud named as `az cloud list` names them (case-insensitive).
+    pub fn by_name(name: &str) -> Option<&'static Cloud> {
+        CLOUDS
+            .into_iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub fn names() -> String {
+        CLOUDS.map(|c| c.name).join(", ")
+    }
+}
+
+/// The base URLs actually used, after `[endpoints]` overrides. No trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Authority host: the token endpoint is `{login}/{tenant}/oauth2/v2.0/token`.
+    pub login: String,
+    /// ARM and Resource Graph.
+    pub arm: String,
+    /// Microsoft Graph: requests go to `{graph}/v1.0/...`.
+    pub graph: String,
+}
+
+impl Endpoints {
+    pub fn resolve(cloud: &Cloud, overrides: &EndpointsConfig) -> Result<Endpoints> {
+        let pick = |key: &str, over: &Option<String>, default: &str| -> Result<String> {
+            let Some(v) = over else {
+                return Ok(default.to_string());
+            };
+            check_base_url(key, v)?;
+            Ok(v.trim().trim_end_matches('/').to_string())
+        };
+        Ok(Endpoints {
+            login: pick("login", &overrides.login, cloud.login)?,
+            arm: pick("arm", &overrides.arm, cloud.arm)?,
+            graph: pick("graph", &overrides.graph, cloud.graph)?,
+        })
+    }
+
+    /// `scheme://host[:port]` of every endpoint: the only origins a bearer
+    /// token may be sent to.
+    pub fn origins(&self) -> Vec<String> {
+        [&self.login, &self.arm, &self.graph]
+            .into_iter()
+            .filter_map(|u| origin_of(u))
+            .collect()
+    }
+}
+
+/// `scheme://host[:port]`, lowercase, with the default port left out.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    Some(match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
+    })
+}
+
+/// An endpoint override must be an absolute http(s) URL without a query.
+pub fn check_base_url(key: &str, v: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Error::input(
+            Location::default(),
+            format!("[endpoints] {key} = \"{v}\": {why}"),
+            "give an absolute base URL such as \"https://management.azure.com\" or \"http://127.0.0.1:8080/arm\"",
+        )
+    };
+    let u = url::Url::parse(v.trim()).map_err(|e| bad(&format!("not a URL ({e})")))?;
+    if u.scheme() != "https" && u.scheme() != "http" {
+        return Err(bad(
+            "the scheme must be https (or http for a local simulator)",
+        ));
+    }
+    if u.host_str().is_none() {
+        return Err(bad("no host"));
+    }
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(bad("a base URL takes no query or fragment"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clouds_by_name_and_their_audiences() {
+        let c = Cloud::by_name("azureusgovernment").unwrap();
+        assert_eq!(c.login, "https://login.microsoftonline.us");
+        assert_eq!(c.arm_audience, "https://management.usgovcloudapi.net");
+        assert_eq!(
+            Cloud::by_name("AzureChinaCloud").unwrap().graph,
+            "https://microsoftgraph.chinacloudapi.cn"
+        );
+        assert!(Cloud::by_name("AzureGermanCloud").is_none());
+    }
+
+    #[test]
+    fn overrides_replace_endpoints_but_not_audiences() {
+        let over = EndpointsConfig {
+            arm: Some("http://127.0.0.1:9000/arm/".into()),
+            ..Default::default()
+        };
+        let e = Endpoints::resolve(&AZURE_CLOUD, &over).unwrap();
+        assert_eq!(e.arm, "http://127.0.0.1:9000/arm");
+        assert_eq!(e.graph, "https://graph.microsoft.com");
+        assert_eq!(AZURE_CLOUD.arm_audience, "https://management.azure.com");
+        assert!(e.origins().contains(&"http://127.0.0.1:9000".to_string()));
+    }
+
+    #[test]
+    fn rejects_a_bad_override() {
+        let over = EndpointsConfig {
+            graph: Some("graph.microsoft.com".into()),
+            ..Default::default()
+        };
+        let msg = Endpoints::resolve(&AZURE_CLOUD, &over)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("[endpoints] graph"), "{msg}");
+        let over = EndpointsConfig {
+            login: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        assert!(Endpoints::resolve(&AZURE_CLOUD, &over).is_err());
+    }
+}

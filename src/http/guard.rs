@@ -1,0 +1,132 @@
+//! The read-only guard: collection sends GET, plus POST only to the query
+//! endpoints on an allow-list, and a bearer token only to the configured
+//! endpoints. Checked on every request just before it is built, so no code
+//! path can send a write or leak a token to a host named in a response
+//! (a `nextLink` is followed verbatim).
+
+use super::Service;
+
+/// POST endpoints that are queries, by service and (lowercase) path suffix.
+/// Part 2 adds Exchange `InvokeCommand` and the ACR token exchange.
+const QUERY_POSTS: &[(Service, &str)] = &[(
+    Service::ResourceGraph,
+    "/providers/microsoft.resourcegraph/resources",
+)];
+
+/// Actions that return secrets, refused whatever the method.
+const SECRET_ACTIONS: &[&str] = &[
+    "listkeys",
+    "listcredentials",
+    "listsecrets",
+    "listconnectionstrings",
+    "regeneratekey",
+    "listaccountsas",
+    "listservicesas",
+    "generatepassword",
+];
+
+/// `Err(why)` when the request must not be sent.
+pub fn check(
+    method: &reqwest::Method,
+    service: Service,
+    url: &str,
+    allowed_origins: &[String],
+) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("not an absolute URL ({e})"))?;
+    if parsed.scheme() != "https" && parsed.scheme() != "http" {
+        return Err(format!("scheme {} is not http(s)", parsed.scheme()));
+    }
+    let origin = crate::auth::cloud::origin_of(url).unwrap_or_default();
+    if !allowed_origins
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(&origin))
+    {
+        return Err(format!(
+            "{origin} is not one of the configured endpoints ({}); the token is only sent there",
+            allowed_origins.join(", ")
+        ));
+    }
+    let path = parsed.path().to_ascii_lowercase();
+    if let Some(a) = path.split('/').find(|seg| SECRET_ACTIONS.contains(seg)) {
+        return Err(format!("`{a}` returns secrets; collection never calls it"));
+    }
+    if *method == reqwest::Method::GET {
+        return Ok(());
+    }
+    if *method == reqwest::Method::POST
+        && QUERY_POSTS
+            .iter()
+            .any(|(s, suffix)| *s == service && path.ends_with(suffix))
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{method} {} is not a read: collection only sends GET and POSTs to query endpoints",
+        parsed.path()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::Method;
+
+    fn origins() -> Vec<String> {
+        vec![
+            "https://management.azure.com".into(),
+            "https://graph.microsoft.com".into(),
+            "http://127.0.0.1:8080".into(),
+        ]
+    }
+
+    #[test]
+    fn allows_reads_and_resource_graph_queries() {
+        let o = origins();
+        assert!(check(
+            &Method::GET,
+            Service::Arm,
+            "https://management.azure.com/subscriptions?api-version=2022-12-01",
+            &o
+        )
+        .is_ok());
+        assert!(check(&Method::POST, Service::ResourceGraph, "https://management.azure.com/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01", &o).is_ok());
+        assert!(check(&Method::POST, Service::ResourceGraph, "http://127.0.0.1:8080/arm/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01", &o).is_ok());
+    }
+
+    #[test]
+    fn refuses_writes_and_other_posts() {
+        let o = origins();
+        let sub =
+            "https://management.azure.com/subscriptions/s/resourceGroups/rg?api-version=2021-04-01";
+        for m in [Method::PUT, Method::DELETE, Method::PATCH] {
+            let e = check(&m, Service::Arm, sub, &o).unwrap_err();
+            assert!(e.contains("is not a read"), "{e}");
+        }
+        let e = check(&Method::POST, Service::Arm, sub, &o).unwrap_err();
+        assert!(e.contains("POST"), "{e}");
+        // The Resource Graph path under another service is not the query endpoint.
+        assert!(check(
+            &Method::POST,
+            Service::Graph,
+            "https://graph.microsoft.com/v1.0/providers/Microsoft.ResourceGraph/resources",
+            &o
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn refuses_secret_actions_and_foreign_hosts() {
+        let o = origins();
+        let e = check(&Method::GET, Service::Arm, "https://management.azure.com/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a/listKeys?api-version=1", &o).unwrap_err();
+        assert!(e.contains("listkeys"), "{e}");
+        let e = check(
+            &Method::GET,
+            Service::Arm,
+            "https://evil.example/subscriptions",
+            &o,
+        )
+        .unwrap_err();
+        assert!(e.contains("not one of the configured endpoints"), "{e}");
+        assert!(check(&Method::GET, Service::Arm, "...", &o).is_err());
+    }
+}

@@ -1,0 +1,274 @@
+//! Client-side pacing: token buckets sized from the services' published
+//! limits (inventory-anchors §4), adaptive holds from the remaining-quota
+//! headers and `Retry-After`, and bounded concurrency per host.
+//!
+//! Keys: ARM reads per (tenant, subscription) for subscription-scoped reads
+//! and per (tenant) for tenant-level ones (ARM counts them against those
+//! limits separately, per principal); Resource Graph
+//! per (tenant) (the quota is per user, and one run signs in once per
+//! tenant); Graph per (tenant) (limits are per app per tenant).
+
+use super::Service;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::HeaderMap;
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// A token bucket: `burst` requests at once, one more every `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub every: Duration,
+}
+
+impl Rate {
+    pub const fn per_window(burst: u32, window: Duration) -> Rate {
+        Rate {
+            burst,
+            every: Duration::from_nanos(window.as_nanos() as u64 / burst as u64),
+        }
+    }
+    fn quota(self) -> Option<Quota> {
+        Some(Quota::with_period(self.every)?.allow_burst(NonZeroU32::new(self.burst)?))
+    }
+}
+
+/// Published limits, per key. Defaults:
+/// - ARM reads: bucket 250, refill 25/s, per subscription and per tenant, per principal.
+/// - Resource Graph: 15 queries per 5 s per user.
+/// - Graph (identity and access, app + tenant, smallest tenant size): 3,500
+///   resource units per 10 s at about 2 units per list request: 175 requests/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub arm_tenant: Rate,
+    pub arm_subscription: Rate,
+    pub resource_graph: Rate,
+    pub graph: Rate,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            arm_tenant: Rate::per_window(250, Duration::from_secs(10)),
+            arm_subscription: Rate::per_window(250, Duration::from_secs(10)),
+            resource_graph: Rate::per_window(15, Duration::from_secs(5)),
+            graph: Rate::per_window(1750, Duration::from_secs(10)),
+        }
+    }
+}
+
+struct Bucket {
+    limiter: Option<DefaultDirectRateLimiter>,
+    /// Set from a 429's `Retry-After` or a quota header at zero: no request
+    /// on this key before then.
+    hold_until: Mutex<Option<Instant>>,
+}
+
+pub struct Pacer {
+    enabled: bool,
+    limits: Limits,
+    per_host: usize,
+    buckets: Mutex<HashMap<String, Arc<Bucket>>>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// Which buckets a request draws from.
+pub fn keys(service: Service, tenant: &str, subscription: Option<&str>) -> Vec<String> {
+    let t = tenant.to_ascii_lowercase();
+    match (service, subscription) {
+        (Service::Arm, Some(s)) => vec![format!("arm|{t}|{}", s.to_ascii_lowercase())],
+        _ => vec![format!("{}|{t}", service.as_str())],
+    }
+}
+
+impl Pacer {
+    pub fn new(enabled: bool, limits: Limits, per_host: usize) -> Pacer {
+        Pacer {
+            enabled,
+            limits,
+            per_host: per_host.max(1),
+            buckets: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn bucket(&self, key: &str) -> Arc<Bucket> {
+        let mut map = match self.buckets.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        map.entry(key.to_string())
+            .or_insert_with(|| {
+                let rate = match key.split('|').next() {
+                    Some("arm") if key.matches('|').count() == 2 => {
+                        Some(self.limits.arm_subscription)
+                    }
+                    Some("arm") => Some(self.limits.arm_tenant),
+                    Some("resource-graph") => Some(self.limits.resource_graph),
+                    Some("graph") => Some(self.limits.graph),
+                    _ => None,
+                };
+                Arc::new(Bucket {
+                    limiter: rate
+                        .filter(|_| self.enabled)
+                        .and_then(Rate::quota)
+                        .map(RateLimiter::direct),
+                    hold_until: Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    /// Waits until every key's hold has passed and its bucket admits one
+    /// request. Returns the time spent waiting.
+    pub async fn admit(&self, keys: &[String]) -> Duration {
+        let start = Instant::now();
+        for k in keys {
+            let b = self.bucket(k);
+            loop {
+                let until = *lock(&b.hold_until);
+                match until {
+                    Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
+                    _ => break,
+                }
+            }
+            if let Some(l) = &b.limiter {
+                l.until_ready().await;
+            }
+        }
+        start.elapsed()
+    }
+
+    /// No request on these keys for `wait` (a 429's `Retry-After`). A later
+    /// hold never shortens an earlier one.
+    pub fn hold(&self, keys: &[String], wait: Duration) {
+        let until = Instant::now() + wait;
+        for k in keys {
+            let b = self.bucket(k);
+            let mut h = lock(&b.hold_until);
+            if h.is_none_or(|t| t < until) {
+                *h = Some(until);
+            }
+        }
+    }
+
+    /// Adaptive pacing from a response's remaining-quota headers.
+    pub fn observe(&self, service: Service, keys: &[String], headers: &HeaderMap) {
+        if !self.enabled {
+            return;
+        }
+        let int = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        match service {
+            Service::Arm | Service::ResourceGraph => {
+                // ARM: when few reads are left in the server's bucket, wait for
+                // it to refill a little (25 tokens/s) rather than run into 429s.
+                let refill = self.limits.arm_tenant.every;
+                let low = |remaining: i64| -> Option<Duration> {
+                    (remaining < 10).then(|| refill * (10 - remaining.max(0)) as u32)
+                };
+                let header = if keys.iter().any(|k| k.matches('|').count() == 2) {
+                    "x-ms-ratelimit-remaining-subscription-reads"
+                } else {
+                    "x-ms-ratelimit-remaining-tenant-reads"
+                };
+                if service == Service::Arm {
+                    if let Some(w) = int(header).and_then(low) {
+                        self.hold(keys, w);
+                    }
+                }
+                if service == Service::ResourceGraph && int("x-ms-user-quota-remaining") == Some(0)
+                {
+                    let wait = headers
+                        .get("x-ms-user-quota-resets-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(super::retry::parse_hms)
+                        .unwrap_or(Duration::from_secs(5));
+                    self.hold(keys, wait.min(super::retry::MAX_SERVER_WAIT));
+                }
+            }
+            Service::Graph | Service::Login => {}
+        }
+    }
+
+    /// A slot among the requests in flight to one host for one service. Keyed
+    /// by service too, so one simulator port serving every service behaves
+    /// like the separate real hosts.
+    pub async fn permit(&self, service: Service, url: &str) -> Option<OwnedSemaphorePermit> {
+        let host = crate::auth::cloud::origin_of(url).unwrap_or_default();
+        let sem = lock(&self.hosts)
+            .entry(format!("{}|{host}", service.as_str()))
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+            .clone();
+        sem.acquire_owned().await.ok()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_per_service_tenant_and_subscription() {
+        assert_eq!(keys(Service::Arm, "T", Some("S")), vec!["arm|t|s"]);
+        assert_eq!(keys(Service::Arm, "T", None), vec!["arm|t"]);
+        assert_eq!(
+            keys(Service::ResourceGraph, "T", Some("S")),
+            vec!["resource-graph|t"]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resource_graph_bucket_admits_15_then_paces() {
+        let p = Pacer::new(true, Limits::default(), 8);
+        let k = keys(Service::ResourceGraph, "t", None);
+        for _ in 0..15 {
+            assert!(p.admit(&k).await < Duration::from_millis(10));
+        }
+        let waited = p.admit(&k).await;
+        assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn quota_header_at_zero_holds_until_the_reset() {
+        let p = Pacer::new(true, Limits::default(), 8);
+        let k = keys(Service::ResourceGraph, "t", None);
+        let mut h = HeaderMap::new();
+        h.insert("x-ms-user-quota-remaining", "0".parse().unwrap());
+        h.insert("x-ms-user-quota-resets-after", "00:00:02".parse().unwrap());
+        p.observe(Service::ResourceGraph, &k, &h);
+        let waited = p.admit(&k).await;
+        assert!(waited >= Duration::from_secs(2), "{waited:?}");
+        // Another tenant is not held.
+        let other = keys(Service::ResourceGraph, "u", None);
+        assert!(p.admit(&other).await < Duration::from_millis(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_is_never_shortened_and_pacing_off_skips_buckets() {
+        let p = Pacer::new(false, Limits::default(), 8);
+        let k = keys(Service::Graph, "t", None);
+        p.hold(&k, Duration::from_secs(3));
+        p.hold(&k, Duration::from_secs(1));
+        assert!(p.admit(&k).await >= Duration::from_secs(3));
+        for _ in 0..5000 {
+            p.admit(&k).await;
+        }
+        assert!(p.admit(&k).await < Duration::from_millis(1));
+    }
+}
