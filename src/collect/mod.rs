@@ -8,6 +8,7 @@ pub mod arm;
 pub mod auth;
 pub mod exchange;
 pub mod graph;
+pub mod live;
 pub mod powerplatform;
 
 use crate::error::Result;
