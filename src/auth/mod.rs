@@ -446,11 +446,13 @@ impl TenantAuth {
                     self.sign_in_fix()
                 )))
             }
-            None => return Err(Error::Runtime(format!(
+            None => {
+                return Err(Error::Runtime(format!(
                 "the token for the {} has no tid claim, so its tenant cannot be checked\n  fix: {}",
                 self.describe(),
                 self.sign_in_fix()
-            ))),
+            )))
+            }
         }
         let expires_on = expires_on
             .or_else(|| {

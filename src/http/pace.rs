@@ -233,7 +233,7 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn resource_graph_bucket_admits_15_then_paces() {
         let p = Pacer::new(true, Limits::default(), 8);
         let k = keys(Service::ResourceGraph, "t", None);
@@ -244,28 +244,31 @@ mod tests {
         assert!(waited >= Duration::from_millis(300), "{waited:?}");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn quota_header_at_zero_holds_until_the_reset() {
         let p = Pacer::new(true, Limits::default(), 8);
         let k = keys(Service::ResourceGraph, "t", None);
         let mut h = HeaderMap::new();
         h.insert("x-ms-user-quota-remaining", "0".parse().unwrap());
-        h.insert("x-ms-user-quota-resets-after", "00:00:02".parse().unwrap());
+        h.insert(
+            "x-ms-user-quota-resets-after",
+            "00:00:00.3".parse().unwrap(),
+        );
         p.observe(Service::ResourceGraph, &k, &h);
         let waited = p.admit(&k).await;
-        assert!(waited >= Duration::from_secs(2), "{waited:?}");
+        assert!(waited >= Duration::from_millis(290), "{waited:?}");
         // Another tenant is not held.
         let other = keys(Service::ResourceGraph, "u", None);
         assert!(p.admit(&other).await < Duration::from_millis(10));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_hold_is_never_shortened_and_pacing_off_skips_buckets() {
         let p = Pacer::new(false, Limits::default(), 8);
         let k = keys(Service::Graph, "t", None);
-        p.hold(&k, Duration::from_secs(3));
-        p.hold(&k, Duration::from_secs(1));
-        assert!(p.admit(&k).await >= Duration::from_secs(3));
+        p.hold(&k, Duration::from_millis(300));
+        p.hold(&k, Duration::from_millis(100));
+        assert!(p.admit(&k).await >= Duration::from_millis(290));
         for _ in 0..5000 {
             p.admit(&k).await;
         }
