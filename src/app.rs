@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Collect(a) => collect(&a),
+        Command::Audit(a) => audit(&a),
+        Command::Init(a) => init(&a),
+        Command::Doctor(a) => doctor(&a),
         Command::Assess(a) => assess_cmd(&a),
         Command::Report(a) => report_cmd(&a),
         Command::Diff(a) => diff_cmd(&a),
@@ -75,10 +78,184 @@ fn resolve_config(explicit: Option<&Path>, raw: &Path) -> Result<Config> {
 }
 
 fn collect(a: &CollectArgs) -> Result<i32> {
-    let config = resolve_config(a.config.as_deref(), &a.from_dir)?;
-    let (manifest, inv) = crate::collect::offline(&a.from_dir, &a.out, &config)?;
+    let Some(from_dir) = &a.from_dir else {
+        let path = a.config.as_deref().ok_or_else(|| {
+            Error::input(
+                crate::error::Location::default(),
+                "live collection needs --config FILE (the tenants and how to sign in to each)",
+                "pass --config xtenant.toml (`xtenant init` writes one), or --from-dir RAW to collect offline from a raw export",
+            )
+        })?;
+        let config = Config::load(path)?;
+        let (manifest, inv, summary) = live_collect(&config, &a.out, &a.live)?;
+        print_live_summary(&summary, a.live.save_raw.as_deref());
+        print_collect_summary(&manifest, &inv, &a.out);
+        return Ok(if summary.incomplete().next().is_some() {
+            exit::RULE_ERROR
+        } else {
+            exit::OK
+        });
+    };
+    let config = resolve_config(a.config.as_deref(), from_dir)?;
+    let (manifest, inv) = crate::collect::offline(from_dir, &a.out, &config)?;
     print_collect_summary(&manifest, &inv, &a.out);
     Ok(exit::OK)
+}
+
+/// Live collection into the snapshot `out`: the raw export goes to
+/// `--save-raw DIR`, else to a temporary directory inside `out`, removed after.
+pub fn live_collect(
+    config: &Config,
+    out: &Path,
+    args: &LiveArgs,
+) -> Result<(
+    crate::snapshot::Manifest,
+    Inventory,
+    crate::collect::live::LiveSummary,
+)> {
+    use crate::collect::live::{self, ArmSource, LiveOptions};
+    let (raw_dir, temporary) = match &args.save_raw {
+        Some(d) => (d.clone(), false),
+        None => (out.join(format!(".raw-{}", std::process::id())), true),
+    };
+    let opts = LiveOptions {
+        raw_dir: raw_dir.clone(),
+        http: crate::http::HttpOptions::from_config(&config.http),
+        progress: !args.quiet,
+        arm_source: match args.arm_source {
+            ArmSourceArg::Auto => ArmSource::Auto,
+            ArmSourceArg::Rest => ArmSource::Rest,
+            ArmSourceArg::ResourceGraph => ArmSource::ResourceGraph,
+        },
+        fill_from: args.fill_from.clone(),
+        auth: None,
+    };
+    let result = live::collect_to_snapshot(config, &opts, out);
+    if temporary {
+        // Best effort: a leftover directory is harmless, a lost error is not.
+        let _ = std::fs::remove_dir_all(&raw_dir);
+    }
+    result
+}
+
+pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&Path>) {
+    let t = s.stats.total();
+    println!(
+        "collected live in {:.1} s: {} requests, {} retries, {} throttled, {:.1} MB",
+        s.elapsed.as_secs_f64(),
+        t.requests,
+        t.retries,
+        t.throttled,
+        t.bytes as f64 / 1_000_000.0
+    );
+    for (side, rg) in crate::raw::Side::BOTH.iter().zip(s.resource_graph) {
+        if rg {
+            println!("  {}: resources listed through Resource Graph", side.as_str());
+        }
+    }
+    if !s.copied.is_empty() {
+        println!(
+            "  {} collections not collected live (Exchange, ACR data plane, Power Platform come in part 2) were copied from --fill-from",
+            s.copied.len()
+        );
+    }
+    if let Some(dir) = saved {
+        println!("  raw export saved to {}", dir.display());
+    }
+}
+
+fn audit(a: &AuditArgs) -> Result<i32> {
+    let config = Config::load(&a.config)?;
+    let snap = a.out.join("snapshot");
+    let (manifest, inv, summary) = live_collect(&config, &snap, &a.live)?;
+    print_live_summary(&summary, a.live.save_raw.as_deref());
+    print_collect_summary(&manifest, &inv, &snap);
+    let formats = report_formats(&a.report, "--report")?;
+    let results_dir = a.out.join("results");
+    let results = assess::run(&assess::Options {
+        snapshot: snap,
+        out: results_dir.clone(),
+        rules: a.rules.clone(),
+        exceptions: a.exceptions.clone(),
+        config: None,
+        baseline: a.baseline.clone(),
+        fail_on: fail_on(a.fail_on),
+        include_passing: false,
+    })?;
+    let written = report::write(
+        &results,
+        None,
+        &results_dir,
+        &formats,
+        None,
+        false,
+        report::Caps::default(),
+    )?;
+    println!();
+    print_assess_summary(&results, &results_dir, &written);
+    Ok(results.summary.exit_code)
+}
+
+fn init(a: &InitArgs) -> Result<i32> {
+    if a.out.exists() {
+        return Err(Error::input(
+            crate::error::Location::file(&a.out),
+            "the file exists already",
+            "choose another name with --out, or remove it first",
+        ));
+    }
+    std::fs::write(&a.out, crate::config::template::TEMPLATE).map_err(|e| {
+        Error::Runtime(format!("cannot write {}: {e}", a.out.display()))
+    })?;
+    println!(
+        "wrote {}: fill in the tenant ids, then run `xtenant doctor --config {}`",
+        a.out.display(),
+        a.out.display()
+    );
+    Ok(exit::OK)
+}
+
+fn doctor(a: &DoctorArgs) -> Result<i32> {
+    use crate::auth::TenantAuth;
+    use crate::raw::Side;
+    let config = Config::load(&a.config)?;
+    let tenants = [
+        TenantAuth::from_config(Side::Source, &config.source, &config)?,
+        TenantAuth::from_config(Side::Target, &config.target, &config)?,
+    ];
+    let client = crate::http::Client::new(crate::http::HttpOptions::from_config(&config.http))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))?;
+    let subs = |t: &crate::config::TenantConfig| t.subscriptions.clone().unwrap_or_default();
+    let (s, t) = (subs(&config.source), subs(&config.target));
+    let reports = rt.block_on(crate::collect::live::doctor::doctor(
+        &client,
+        &tenants,
+        [&s, &t],
+    ));
+    let mut all_ok = true;
+    for r in &reports {
+        println!("{}", r.tenant);
+        for c in &r.checks {
+            println!("  {} {:<40} {}", if c.ok { "ok " } else { "MISSING" }, c.what, c.detail);
+            if let Some(fix) = &c.fix {
+                println!("      fix: {fix}");
+            }
+        }
+        all_ok &= r.ok();
+        println!();
+    }
+    println!(
+        "{}",
+        if all_ok {
+            "every collector has what it needs"
+        } else {
+            "some collectors would fail or collect partially: see the fixes above"
+        }
+    );
+    Ok(if all_ok { exit::OK } else { exit::RUNTIME })
 }
 
 fn print_collect_summary(m: &crate::snapshot::Manifest, inv: &Inventory, out: &Path) {

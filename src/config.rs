@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod template;
+
 pub const FILE_NAME: &str = "xtenant.toml";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

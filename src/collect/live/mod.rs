@@ -109,6 +109,18 @@ impl LiveSummary {
     }
 }
 
+/// Live collection into a snapshot: fetch into `opts.raw_dir`, then parse it
+/// like an offline export (blocking).
+pub fn collect_to_snapshot(
+    cfg: &Config,
+    opts: &LiveOptions,
+    out: &Path,
+) -> Result<(crate::snapshot::Manifest, crate::inventory::Inventory, LiveSummary)> {
+    let summary = collect_live(cfg, opts)?;
+    let (manifest, inv) = crate::collect::from_raw(&opts.raw_dir, out, cfg, "live")?;
+    Ok((manifest, inv, summary))
+}
+
 /// Collects both tenants into `opts.raw_dir` (blocking; runs its own runtime).
 pub fn collect_live(cfg: &Config, opts: &LiveOptions) -> Result<LiveSummary> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -236,7 +248,7 @@ impl Ctx<'_> {
             .filter(|s| s.fanout == Fanout::Subscription)
             .collect();
         // Stage 1: everything that needs only the subscription list.
-        let mut stage1: Vec<futures_util::future::BoxFuture<'_, ()>> = per_sub
+        let mut stage1: Vec<futures_util::future::LocalBoxFuture<'_, ()>> = per_sub
             .iter()
             .map(|s| {
                 let subs = &subs;
@@ -259,8 +271,9 @@ impl Ctx<'_> {
             .iter()
             .find(|s| s.fanout == Fanout::ResourceSkus)
         {
+            let subs = &subs;
             stage1.push(Box::pin(async move {
-                self.resource_skus(auth, skus, &subs).await;
+                self.resource_skus(auth, skus, subs).await;
             }));
         }
         futures_util::future::join_all(stage1).await;
