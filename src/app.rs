@@ -40,6 +40,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(exit::OK)
         }
+        Command::Sim(SimCommand::Serve(a)) => sim_serve(&a),
+        Command::Sim(SimCommand::Token(a)) => {
+            let client = a
+                .client_id
+                .as_deref()
+                .unwrap_or(crate::sim::serve::login::DEFAULT_CLIENT_ID);
+            let token = crate::sim::serve::login::fetch_token(&a.url, &a.tenant, &a.scope, client)?;
+            println!("{token}");
+            Ok(exit::OK)
+        }
         Command::Sim(SimCommand::Results {
             out,
             findings,
@@ -651,4 +661,45 @@ fn validate(cmd: ValidateCommand) -> Result<i32> {
     } else {
         exit::OK
     })
+}
+
+/// `xtenant sim serve`: starts the simulator and serves until Ctrl-C.
+fn sim_serve(a: &SimServeArgs) -> Result<i32> {
+    use crate::sim::serve::{faults::FaultSpec, DataSource, QuotaOptions, SimOptions, Simulator};
+    let opts = SimOptions {
+        data: match &a.raw {
+            Some(dir) => DataSource::Raw(dir.clone()),
+            None => DataSource::Demo,
+        },
+        addr: a.addr,
+        latency: std::time::Duration::from_millis(a.latency_ms),
+        faults: FaultSpec::parse(&a.faults)?,
+        seed: a.seed,
+        quotas: QuotaOptions {
+            enabled: a.quotas == OnOff::On,
+            ..QuotaOptions::default()
+        },
+        page_size: a.page_size,
+        log_file: a.log.clone(),
+        ..SimOptions::default()
+    };
+    let sim = Simulator::start(opts)?;
+    println!("xtenant simulator listening on {}", sim.base_url());
+    for (side, tenant) in sim.tenants() {
+        println!("  {:<6} tenant {tenant}", side.as_str());
+    }
+    println!("\nPaste into xtenant.toml:\n\n{}", sim.endpoints_toml());
+    println!(
+        "Token command for [source.auth] / [target.auth] (kind = \"command\"):\n  command = [\"xtenant\", \"sim\", \"token\", \"--url\", \"{}\", \"--tenant\", \"{{tenant}}\", \"--scope\", \"{{scope}}\"]",
+        sim.base_url()
+    );
+    println!("\nCtrl-C stops it.");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start a runtime: {e}")))?;
+    rt.block_on(tokio::signal::ctrl_c())
+        .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+    drop(sim);
+    Ok(exit::OK)
 }

@@ -323,6 +323,12 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Serve a raw export over HTTP on loopback at the real ARM, Resource
+    /// Graph, Graph and sign-in paths (see docs/simulator.md).
+    Serve(SimServeArgs),
+    /// Get a token from a running simulator and print it (a `command` auth
+    /// kind for tests and the demo).
+    Token(SimTokenArgs),
     /// Write a synthetic results.json with about N findings (report benchmark).
     Results {
         #[arg(long)]
@@ -332,4 +338,64 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct SimServeArgs {
+    /// Raw export directory to serve (xtenant-raw.json, source/, target/).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "demo",
+        required_unless_present = "demo"
+    )]
+    pub raw: Option<PathBuf>,
+    /// Serve the embedded Contoso -> Fabrikam demo pair.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on [default: 127.0.0.1 on a free port].
+    #[arg(long, value_name = "IP:PORT")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Delay added to every request, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Injected faults, e.g. 429=5%,503=2%,reset=1%,truncate=0.5%
+    /// (kinds: 429, 500, 503, reset, truncate).
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    pub faults: String,
+    /// Seed for the fault draws: the same seed faults the same requests.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Service quotas (ARM token buckets, Resource Graph 15 per 5 s, Graph
+    /// resource units): 429 with Retry-After when exhausted.
+    #[arg(long, value_enum, default_value = "on")]
+    pub quotas: OnOff,
+    /// Items per page for every list (default: each service's own).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<usize>,
+    /// Also write the request log as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimTokenArgs {
+    /// The simulator's base URL (printed by `sim serve`).
+    #[arg(long)]
+    pub url: String,
+    /// Tenant id the token is for.
+    #[arg(long)]
+    pub tenant: String,
+    /// Scope, e.g. https://management.azure.com/.default
+    #[arg(long)]
+    pub scope: String,
+    /// Client (application) id the token is issued to.
+    #[arg(long)]
+    pub client_id: Option<String>,
 }
