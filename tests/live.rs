@@ -1,0 +1,292 @@
+//! Live collection against the in-process tenant simulator serving the demo
+//! pair: the snapshot equals the offline one table by table, collection sends
+//! no write, no token reaches a file, a collector that fails is reported as
+//! such (exit code 2 from `audit`), and a token of the wrong tenant gets a
+//! message naming the tenant and the fix.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use xtenant::collect::live::{self, ArmSource, LiveOptions};
+use xtenant::collect::Status;
+use xtenant::config::Config;
+use xtenant::raw::Side;
+use xtenant::sim::serve::{SimHandle, SimOptions, Simulator};
+
+const SOURCE: &str = "8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+const TARGET: &str = "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809";
+
+fn demo_dir() -> PathBuf {
+    common::manifest_dir().join("fixtures/demo")
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_xtenant")
+}
+
+/// The demo config, pointed at the simulator, signing in through
+/// `xtenant sim token` (a token command, as CI would use one). `patch`
+/// rewrites the text (e.g. to break an endpoint).
+fn config_text(sim: &SimHandle, source_token_tenant: &str) -> String {
+    let demo = std::fs::read_to_string(demo_dir().join("xtenant.toml")).expect("demo config");
+    let auth = |side: &str, tenant: &str| {
+        format!(
+            "\n[{side}.auth]\nkind = \"command\"\ncommand = [{:?}, \"sim\", \"token\", \"--url\", {:?}, \"--tenant\", {:?}, \"--scope\", \"{{scope}}\"]\n",
+            bin(),
+            sim.base_url(),
+            tenant
+        )
+    };
+    // The [source] and [target] tables end where the next table starts: put
+    // each auth table right after its tenant's keys.
+    let demo = demo
+        .replacen(
+            "\n[target]\n",
+            &format!("{}\n[target]\n", auth("source", source_token_tenant)),
+            1,
+        )
+        .replacen(
+            "\n[identities.disk]\n",
+            &format!("{}\n[identities.disk]\n", auth("target", "{tenant}")),
+            1,
+        );
+    format!("{}\n{demo}", sim.endpoints_toml())
+}
+
+/// Writes the config next to the demo's user files (its paths are relative).
+fn write_config(dir: &Path, text: &str) -> PathBuf {
+    for f in ["usermapping.csv", "batch-wave1.csv"] {
+        std::fs::copy(demo_dir().join(f), dir.join(f)).expect("copy user file");
+    }
+    let p = dir.join("xtenant.toml");
+    std::fs::write(&p, text).expect("write config");
+    p
+}
+
+fn sim() -> SimHandle {
+    Simulator::start(SimOptions {
+        // Small pages so every paging path is walked.
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator")
+}
+
+/// Every row of a frame as text, sorted: the comparison ignores row order
+/// (pages of one subscription may be split differently) but nothing else.
+fn rows(df: &polars::prelude::DataFrame) -> Vec<String> {
+    let cols = df.get_columns();
+    let mut out: Vec<String> = (0..df.height())
+        .map(|i| {
+            cols.iter()
+                .map(|c| format!("{:?}", c.get(i).expect("cell")))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Files under `dir` that contain a JWT-shaped string (`eyJ...`.`...`.`...`).
+fn files_with_tokens(dir: &Path) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if has_jwt(&String::from_utf8_lossy(&bytes)) {
+                    hits.push(p);
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn has_jwt(text: &str) -> bool {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices("eyJ").any(|(at, _)| {
+        let tail = &text[at..];
+        let token: String = tail.chars().take_while(|c| b64(*c) || *c == '.').collect();
+        let parts: Vec<&str> = token.split('.').collect();
+        parts.len() >= 3 && parts.iter().take(3).all(|p| p.len() >= 8)
+    })
+}
+
+#[test]
+fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg_path = write_config(dir.path(), &config_text(&sim, "{tenant}"));
+    let config = Config::load(&cfg_path).expect("config");
+
+    let offline = dir.path().join("offline");
+    xtenant::collect::offline(&demo_dir(), &offline, &config).expect("offline collect");
+
+    let raw = dir.path().join("raw");
+    let live_snap = dir.path().join("live");
+    let mut opts = LiveOptions::new(&raw);
+    opts.arm_source = ArmSource::Rest;
+    // Exchange, ACR data plane, Power Platform and the token probes are not
+    // live in part 1: they come from the offline export.
+    opts.fill_from = Some(demo_dir());
+    let (_, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    assert!(
+        summary.copied.iter().any(|c| c == "source/exchange/Get-Mailbox"),
+        "{:?}",
+        summary.copied
+    );
+    assert!(
+        !summary.copied.iter().any(|c| c.contains("/arm/") || c.contains("/graph/")),
+        "ARM and Graph must be fetched live, not copied: {:?}",
+        summary.copied
+    );
+
+    let a = xtenant::snapshot::read(&offline).expect("read offline");
+    let b = xtenant::snapshot::read(&live_snap).expect("read live");
+    let mut compared = 0;
+    for (name, df) in &a.frames {
+        let other = b.frames.get(name).expect("table in live snapshot");
+        assert_eq!(
+            df.get_column_names(),
+            other.get_column_names(),
+            "columns of {name}"
+        );
+        let (ra, rb) = (rows(df), rows(other));
+        if ra != rb {
+            let only_a: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
+            let only_b: Vec<_> = rb.iter().filter(|r| !ra.contains(r)).take(3).collect();
+            panic!(
+                "table {name} differs: {} offline rows, {} live rows\n offline only: {only_a:#?}\n live only: {only_b:#?}",
+                ra.len(),
+                rb.len()
+            );
+        }
+        compared += df.height();
+    }
+    assert!(compared > 500, "the demo has hundreds of rows: {compared}");
+    for (name, st) in &a.manifest.tables {
+        let live_st = &b.manifest.tables[name];
+        assert_eq!(
+            (st.source, st.target),
+            (live_st.source, live_st.target),
+            "status of {name}"
+        );
+    }
+
+    // Read-only: GETs, Resource Graph query POSTs and token requests only.
+    let log = sim.log();
+    assert!(log.len() > 50, "{} requests", log.len());
+    for e in &log {
+        let ok = e.method == "GET"
+            || (e.method == "POST"
+                && (e.path.contains("/providers/Microsoft.ResourceGraph/resources?")
+                    || e.path.contains("/oauth2/v2.0/token")));
+        assert!(ok, "a write was sent: {} {}", e.method, e.path);
+    }
+    // Both Graph and ARM were asked, for both tenants.
+    for t in [SOURCE, TARGET] {
+        assert!(log.iter().any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
+        assert!(log.iter().any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+    }
+
+    // No token in the raw export, the snapshot or the request log.
+    let hits = files_with_tokens(dir.path());
+    assert!(hits.is_empty(), "token text found in {hits:?}");
+    let log_text = serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>())
+        .expect("log text");
+    assert!(!has_jwt(&log_text));
+}
+
+#[test]
+fn jwt_detector_finds_a_token_and_ignores_prose() {
+    assert!(has_jwt("Authorization: Bearer eyJhbGciOiJI.eyJ0aWQiOiIx.c2lnbmF0dXJl"));
+    assert!(!has_jwt("{\"note\": \"eyJ is how JSON starts in base64\"}"));
+}
+
+#[test]
+fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Graph answers 404 under a wrong prefix: every Graph collection fails
+    // (not retried), ARM goes on.
+    let text = config_text(&sim, "{tenant}").replacen(
+        &format!("graph = \"{}/graph\"", sim.base_url()),
+        &format!("graph = \"{}/not-graph\"", sim.base_url()),
+        1,
+    );
+    let cfg = write_config(dir.path(), &text);
+    let out = dir.path().join("out");
+    let raw = dir.path().join("raw");
+    let run = Command::new(bin())
+        .args(["audit", "--quiet", "--arm-source", "rest", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .arg("--save-raw")
+        .arg(&raw)
+        .arg("--fill-from")
+        .arg(demo_dir())
+        .output()
+        .expect("run xtenant audit");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
+
+    let m = xtenant::snapshot::read_manifest(&out.join("snapshot")).expect("manifest");
+    let users = m
+        .collections
+        .iter()
+        .find(|c| c.collection == "graph/users" && c.side == Side::Source)
+        .expect("graph/users outcome");
+    assert_eq!(users.status, Status::Failed);
+    let err = users.error.as_deref().unwrap_or("");
+    assert!(err.contains("404"), "{err}");
+    assert_eq!(m.table_status("users", Side::Source), Status::Failed);
+    // ARM was unaffected.
+    assert_eq!(m.table_status("disks", Side::Source), Status::Complete);
+    // The rules that read Graph tables errored.
+    let results: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("results/results.json")).expect("results.json"),
+    )
+    .expect("results json");
+    let errors = results["summary"]["rule_errors"].as_array().cloned().unwrap_or_default();
+    assert!(!errors.is_empty(), "{}", results["summary"]);
+    assert!(stdout.contains("not complete:"), "{stdout}");
+    let hits = files_with_tokens(dir.path());
+    assert!(hits.is_empty(), "token text found in {hits:?}");
+}
+
+#[test]
+fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The source tenant's token command signs in to the target tenant.
+    let cfg = write_config(dir.path(), &config_text(&sim, TARGET));
+    let run = Command::new(bin())
+        .args(["collect", "--quiet", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("snap"))
+        .output()
+        .expect("run xtenant collect");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains(SOURCE), "names the configured tenant: {stderr}");
+    assert!(stderr.contains(TARGET), "names the token's tenant: {stderr}");
+    assert!(stderr.contains("fix:"), "{stderr}");
+    assert!(!has_jwt(&stderr));
+    // Nothing was collected from the wrong tenant.
+    assert!(sim
+        .log()
+        .iter()
+        .all(|e| e.service == "login" || e.status.is_none_or(|s| s >= 400)));
+}
