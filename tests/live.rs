@@ -76,7 +76,7 @@ fn sim() -> SimHandle {
 /// Every row of a frame as text, sorted: the comparison ignores row order
 /// (pages of one subscription may be split differently) but nothing else.
 fn rows(df: &polars::prelude::DataFrame) -> Vec<String> {
-    let cols = df.get_columns();
+    let cols = df.columns();
     let mut out: Vec<String> = (0..df.height())
         .map(|i| {
             cols.iter()
@@ -282,7 +282,10 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
     assert_eq!(run.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains(SOURCE), "names the configured tenant: {stderr}");
     assert!(stderr.contains(TARGET), "names the token's tenant: {stderr}");
-    assert!(stderr.contains("fix:"), "{stderr}");
+    assert!(
+        stderr.contains("[source.auth]"),
+        "says what to fix: {stderr}"
+    );
     assert!(!has_jwt(&stderr));
     // Nothing was collected from the wrong tenant.
     assert!(sim
