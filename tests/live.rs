@@ -150,37 +150,7 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         summary.copied
     );
 
-    let a = xtenant::snapshot::read(&offline).expect("read offline");
-    let b = xtenant::snapshot::read(&live_snap).expect("read live");
-    let mut compared = 0;
-    for (name, df) in &a.frames {
-        let other = b.frames.get(name).expect("table in live snapshot");
-        assert_eq!(
-            df.get_column_names(),
-            other.get_column_names(),
-            "columns of {name}"
-        );
-        let (ra, rb) = (rows(df), rows(other));
-        if ra != rb {
-            let only_a: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
-            let only_b: Vec<_> = rb.iter().filter(|r| !ra.contains(r)).take(3).collect();
-            panic!(
-                "table {name} differs: {} offline rows, {} live rows\n offline only: {only_a:#?}\n live only: {only_b:#?}",
-                ra.len(),
-                rb.len()
-            );
-        }
-        compared += df.height();
-    }
-    assert!(compared > 500, "the demo has hundreds of rows: {compared}");
-    for (name, st) in &a.manifest.tables {
-        let live_st = &b.manifest.tables[name];
-        assert_eq!(
-            (st.source, st.target),
-            (live_st.source, live_st.target),
-            "status of {name}"
-        );
-    }
+    assert_same_snapshot(&offline, &live_snap);
 
     // Read-only: GETs, Resource Graph query POSTs and token requests only.
     let log = sim.log();
@@ -204,6 +174,161 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let log_text = serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>())
         .expect("log text");
     assert!(!has_jwt(&log_text));
+}
+
+
+/// Every table of two snapshots holds the same rows, and every table has the
+/// same per-tenant status.
+fn assert_same_snapshot(expected: &Path, got: &Path) {
+    assert_same_snapshot_but(expected, got, &[]);
+}
+
+/// As [`assert_same_snapshot`], except that the tables in `superset` may
+/// hold more rows live (every offline row still has to be there).
+fn assert_same_snapshot_but(expected: &Path, got: &Path, superset: &[&str]) {
+    let a = xtenant::snapshot::read(expected).expect("read offline");
+    let b = xtenant::snapshot::read(got).expect("read live");
+    let mut compared = 0;
+    for (name, df) in &a.frames {
+        let other = b.frames.get(name).expect("table in live snapshot");
+        assert_eq!(
+            df.get_column_names(),
+            other.get_column_names(),
+            "columns of {name}"
+        );
+        let (ra, rb) = (rows(df), rows(other));
+        if superset.contains(&name.as_str()) {
+            let missing: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
+            assert!(missing.is_empty(), "table {name} lacks rows live: {missing:#?}");
+            compared += df.height();
+            continue;
+        }
+        if ra != rb {
+            let only_a: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
+            let only_b: Vec<_> = rb.iter().filter(|r| !ra.contains(r)).take(3).collect();
+            panic!(
+                "table {name} differs: {} offline rows, {} live rows\n offline only: {only_a:#?}\n live only: {only_b:#?}",
+                ra.len(),
+                rb.len()
+            );
+        }
+        compared += df.height();
+    }
+    assert!(compared > 500, "the demo has hundreds of rows: {compared}");
+    for (name, st) in &a.manifest.tables {
+        let live_st = &b.manifest.tables[name];
+        assert_eq!(
+            (st.source, st.target),
+            (live_st.source, live_st.target),
+            "status of {name}"
+        );
+    }
+
+}
+
+/// The demo collected live from `sim` with `tune` applied to the options.
+fn live_snapshot(sim: &SimHandle, dir: &Path, tune: impl FnOnce(&mut LiveOptions)) -> (PathBuf, live::LiveSummary) {
+    let cfg_path = write_config(dir, &config_text(sim, "{tenant}"));
+    let config = Config::load(&cfg_path).expect("config");
+    let mut opts = LiveOptions::new(dir.join("raw"));
+    opts.fill_from = Some(demo_dir());
+    tune(&mut opts);
+    let snap = dir.join("live");
+    let (_, _, summary) = live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+    (snap, summary)
+}
+
+fn offline_snapshot(dir: &Path) -> PathBuf {
+    // The config live collection used (user file paths are columns too).
+    let config = Config::load(&dir.join("xtenant.toml")).expect("config");
+    let out = dir.join("offline");
+    xtenant::collect::offline(&demo_dir(), &out, &config).expect("offline collect");
+    out
+}
+
+#[test]
+fn faults_and_throttling_do_not_change_the_snapshot() {
+    let sim = Simulator::start(SimOptions {
+        page_size: Some(3),
+        faults: xtenant::sim::serve::faults::FaultSpec::parse("429=10%,503=2%,reset=1%,truncate=0.5%")
+            .expect("faults"),
+        seed: 7,
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (snap, summary) = live_snapshot(&sim, dir.path(), |o| {
+        o.arm_source = ArmSource::Rest;
+        o.http.base_backoff = std::time::Duration::from_millis(5);
+        o.http.max_backoff = std::time::Duration::from_millis(50);
+        o.http.max_retries = 12;
+    });
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    let faults = sim.log().iter().filter(|e| e.fault.is_some()).count();
+    assert!(faults > 10, "only {faults} faults injected");
+    assert!(summary.stats.total().retries as usize >= faults / 2, "{:?}", summary.stats);
+    assert_same_snapshot(&offline_snapshot(dir.path()), &snap);
+}
+
+/// The demo with `type` on the gallery image (version) objects, which the
+/// hand-made demo pages leave out but ARM and Resource Graph always return.
+fn demo_with_gallery_types(dir: &Path) -> PathBuf {
+    let raw = common::build_case("demo", dir);
+    for side in ["source", "target"] {
+        for (coll, ty) in [
+            ("gallery-images", "Microsoft.Compute/galleries/images"),
+            ("gallery-image-versions", "Microsoft.Compute/galleries/images/versions"),
+        ] {
+            let d = raw.join(side).join("arm").join(coll);
+            for e in std::fs::read_dir(&d).expect("read pages").flatten() {
+                let p = e.path();
+                let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+                if !name.starts_with("page-") || name.ends_with(".meta.json") {
+                    continue;
+                }
+                let mut v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&p).expect("page")).expect("json");
+                for item in v["value"].as_array_mut().into_iter().flatten() {
+                    item.as_object_mut()
+                        .expect("object")
+                        .entry("type")
+                        .or_insert_with(|| ty.into());
+                }
+                std::fs::write(&p, serde_json::to_vec_pretty(&v).expect("encode")).expect("write");
+            }
+        }
+    }
+    raw
+}
+
+#[test]
+fn resource_graph_listing_gives_the_same_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = demo_with_gallery_types(&dir.path().join("data"));
+    let sim = Simulator::start(SimOptions {
+        data: xtenant::sim::serve::DataSource::Raw(data.clone()),
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let (snap, summary) = live_snapshot(&sim, dir.path(), |o| {
+        o.arm_source = ArmSource::ResourceGraph;
+        o.fill_from = Some(data.clone());
+    });
+    assert_eq!(summary.resource_graph, [true, true]);
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    // The bulk listings went through Resource Graph, not ARM REST.
+    let log = sim.log();
+    assert!(!log.iter().any(|e| e.path.contains("/providers/Microsoft.Compute/disks?")));
+    assert!(log.iter().any(|e| e.service == "resource-graph"));
+    let config = Config::load(&dir.path().join("xtenant.toml")).expect("config");
+    let offline = dir.path().join("offline");
+    xtenant::collect::offline(&data, &offline, &config).expect("offline collect");
+    // The demo's hand-made `arm/resources` lists 43 of the pair's resources;
+    // Resource Graph indexes all of them, so those tables gain rows.
+    assert_same_snapshot_but(&offline, &snap, &["resources", "resource_user_identities"]);
 }
 
 #[test]
