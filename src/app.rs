@@ -160,7 +160,10 @@ pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&
     );
     for (side, rg) in crate::raw::Side::BOTH.iter().zip(s.resource_graph) {
         if rg {
-            println!("  {}: resources listed through Resource Graph", side.as_str());
+            println!(
+                "  {}: resources listed through Resource Graph",
+                side.as_str()
+            );
         }
     }
     if !s.copied.is_empty() {
@@ -214,9 +217,8 @@ fn init(a: &InitArgs) -> Result<i32> {
             "choose another name with --out, or remove it first",
         ));
     }
-    std::fs::write(&a.out, crate::config::template::TEMPLATE).map_err(|e| {
-        Error::Runtime(format!("cannot write {}: {e}", a.out.display()))
-    })?;
+    std::fs::write(&a.out, crate::config::template::TEMPLATE)
+        .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", a.out.display())))?;
     println!(
         "wrote {}: fill in the tenant ids, then run `xtenant doctor --config {}`",
         a.out.display(),
@@ -249,7 +251,12 @@ fn doctor(a: &DoctorArgs) -> Result<i32> {
     for r in &reports {
         println!("{}", r.tenant);
         for c in &r.checks {
-            println!("  {} {:<40} {}", if c.ok { "ok " } else { "MISSING" }, c.what, c.detail);
+            println!(
+                "  {} {:<40} {}",
+                if c.ok { "ok " } else { "MISSING" },
+                c.what,
+                c.detail
+            );
             if let Some(fix) = &c.fix {
                 println!("      fix: {fix}");
             }

@@ -140,12 +140,18 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let incomplete: Vec<_> = summary.incomplete().collect();
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     assert!(
-        summary.copied.iter().any(|c| c == "source/exchange/Get-Mailbox"),
+        summary
+            .copied
+            .iter()
+            .any(|c| c == "source/exchange/Get-Mailbox"),
         "{:?}",
         summary.copied
     );
     assert!(
-        !summary.copied.iter().any(|c| c.contains("/arm/") || c.contains("/graph/")),
+        !summary
+            .copied
+            .iter()
+            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
         "ARM and Graph must be fetched live, not copied: {:?}",
         summary.copied
     );
@@ -158,24 +164,29 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     for e in &log {
         let ok = e.method == "GET"
             || (e.method == "POST"
-                && (e.path.contains("/providers/Microsoft.ResourceGraph/resources?")
+                && (e
+                    .path
+                    .contains("/providers/Microsoft.ResourceGraph/resources?")
                     || e.path.contains("/oauth2/v2.0/token")));
         assert!(ok, "a write was sent: {} {}", e.method, e.path);
     }
     // Both Graph and ARM were asked, for both tenants.
     for t in [SOURCE, TARGET] {
-        assert!(log.iter().any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
-        assert!(log.iter().any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
     }
 
     // No token in the raw export, the snapshot or the request log.
     let hits = files_with_tokens(dir.path());
     assert!(hits.is_empty(), "token text found in {hits:?}");
-    let log_text = serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>())
-        .expect("log text");
+    let log_text =
+        serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>()).expect("log text");
     assert!(!has_jwt(&log_text));
 }
-
 
 /// Every table of two snapshots holds the same rows, and every table has the
 /// same per-tenant status.
@@ -199,7 +210,10 @@ fn assert_same_snapshot_but(expected: &Path, got: &Path, superset: &[&str]) {
         let (ra, rb) = (rows(df), rows(other));
         if superset.contains(&name.as_str()) {
             let missing: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
-            assert!(missing.is_empty(), "table {name} lacks rows live: {missing:#?}");
+            assert!(
+                missing.is_empty(),
+                "table {name} lacks rows live: {missing:#?}"
+            );
             compared += df.height();
             continue;
         }
@@ -223,11 +237,14 @@ fn assert_same_snapshot_but(expected: &Path, got: &Path, superset: &[&str]) {
             "status of {name}"
         );
     }
-
 }
 
 /// The demo collected live from `sim` with `tune` applied to the options.
-fn live_snapshot(sim: &SimHandle, dir: &Path, tune: impl FnOnce(&mut LiveOptions)) -> (PathBuf, live::LiveSummary) {
+fn live_snapshot(
+    sim: &SimHandle,
+    dir: &Path,
+    tune: impl FnOnce(&mut LiveOptions),
+) -> (PathBuf, live::LiveSummary) {
     let cfg_path = write_config(dir, &config_text(sim, "{tenant}"));
     let config = Config::load(&cfg_path).expect("config");
     let mut opts = LiveOptions::new(dir.join("raw"));
@@ -250,8 +267,10 @@ fn offline_snapshot(dir: &Path) -> PathBuf {
 fn faults_and_throttling_do_not_change_the_snapshot() {
     let sim = Simulator::start(SimOptions {
         page_size: Some(3),
-        faults: xtenant::sim::serve::faults::FaultSpec::parse("429=10%,503=2%,reset=1%,truncate=0.5%")
-            .expect("faults"),
+        faults: xtenant::sim::serve::faults::FaultSpec::parse(
+            "429=10%,503=2%,reset=1%,truncate=0.5%",
+        )
+        .expect("faults"),
         seed: 7,
         ..SimOptions::default()
     })
@@ -267,7 +286,11 @@ fn faults_and_throttling_do_not_change_the_snapshot() {
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     let faults = sim.log().iter().filter(|e| e.fault.is_some()).count();
     assert!(faults > 10, "only {faults} faults injected");
-    assert!(summary.stats.total().retries as usize >= faults / 2, "{:?}", summary.stats);
+    assert!(
+        summary.stats.total().retries as usize >= faults / 2,
+        "{:?}",
+        summary.stats
+    );
     assert_same_snapshot(&offline_snapshot(dir.path()), &snap);
 }
 
@@ -278,12 +301,19 @@ fn demo_with_gallery_types(dir: &Path) -> PathBuf {
     for side in ["source", "target"] {
         for (coll, ty) in [
             ("gallery-images", "Microsoft.Compute/galleries/images"),
-            ("gallery-image-versions", "Microsoft.Compute/galleries/images/versions"),
+            (
+                "gallery-image-versions",
+                "Microsoft.Compute/galleries/images/versions",
+            ),
         ] {
             let d = raw.join(side).join("arm").join(coll);
             for e in std::fs::read_dir(&d).expect("read pages").flatten() {
                 let p = e.path();
-                let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
                 if !name.starts_with("page-") || name.ends_with(".meta.json") {
                     continue;
                 }
@@ -321,7 +351,9 @@ fn resource_graph_listing_gives_the_same_snapshot() {
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     // The bulk listings went through Resource Graph, not ARM REST.
     let log = sim.log();
-    assert!(!log.iter().any(|e| e.path.contains("/providers/Microsoft.Compute/disks?")));
+    assert!(!log
+        .iter()
+        .any(|e| e.path.contains("/providers/Microsoft.Compute/disks?")));
     assert!(log.iter().any(|e| e.service == "resource-graph"));
     let config = Config::load(&dir.path().join("xtenant.toml")).expect("config");
     let offline = dir.path().join("offline");
@@ -333,7 +365,9 @@ fn resource_graph_listing_gives_the_same_snapshot() {
 
 #[test]
 fn jwt_detector_finds_a_token_and_ignores_prose() {
-    assert!(has_jwt("Authorization: Bearer eyJhbGciOiJI.eyJ0aWQiOiIx.c2lnbmF0dXJl"));
+    assert!(has_jwt(
+        "Authorization: Bearer eyJhbGciOiJI.eyJ0aWQiOiIx.c2lnbmF0dXJl"
+    ));
     assert!(!has_jwt("{\"note\": \"eyJ is how JSON starts in base64\"}"));
 }
 
@@ -364,7 +398,11 @@ fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
         .expect("run xtenant audit");
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
 
     let m = xtenant::snapshot::read_manifest(&out.join("snapshot")).expect("manifest");
     let users = m
@@ -383,7 +421,10 @@ fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
         &std::fs::read(out.join("results/results.json")).expect("results.json"),
     )
     .expect("results json");
-    let errors = results["summary"]["rule_errors"].as_array().cloned().unwrap_or_default();
+    let errors = results["summary"]["rule_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(!errors.is_empty(), "{}", results["summary"]);
     assert!(stdout.contains("not complete:"), "{stdout}");
     let hits = files_with_tokens(dir.path());
@@ -405,8 +446,14 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
         .expect("run xtenant collect");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains(SOURCE), "names the configured tenant: {stderr}");
-    assert!(stderr.contains(TARGET), "names the token's tenant: {stderr}");
+    assert!(
+        stderr.contains(SOURCE),
+        "names the configured tenant: {stderr}"
+    );
+    assert!(
+        stderr.contains(TARGET),
+        "names the token's tenant: {stderr}"
+    );
     assert!(
         stderr.contains("[source.auth]"),
         "says what to fix: {stderr}"

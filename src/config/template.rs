@@ -131,7 +131,10 @@ mod tests {
                 if body.starts_with('[') {
                     table = body.to_string();
                 }
-                let key = body.split_once(" = ").map(|(k, _)| k).filter(|k| !k.contains(' '));
+                let key = body
+                    .split_once(" = ")
+                    .map(|(k, _)| k)
+                    .filter(|k| !k.contains(' '));
                 // The lines under [source.auth] are alternatives for other kinds.
                 let alternative = table == "[source.auth]" && key.is_some_and(|k| k != "kind");
                 let is_example = body.starts_with('[') || key.is_some();

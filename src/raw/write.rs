@@ -110,7 +110,9 @@ impl CollectionWriter {
                 .file_name()
                 .to_string_lossy()
                 .to_string();
-            if name.starts_with("_part-") && name.ends_with(".json") && !name.ends_with(".meta.json")
+            if name.starts_with("_part-")
+                && name.ends_with(".json")
+                && !name.ends_with(".meta.json")
             {
                 staged.push(name);
             }
@@ -261,17 +263,25 @@ mod tests {
     fn staged_parts_become_pages_in_parent_order_whatever_the_write_order() {
         let dir = tempfile::tempdir().unwrap();
         let w = RawWriter::create(dir.path(), "test").unwrap();
-        let c = w.collection(Side::Target, "arm/registry-replications").unwrap();
+        let c = w
+            .collection(Side::Target, "arm/registry-replications")
+            .unwrap();
         let mut p2 = c.part(2);
         let mut p10 = c.part(10);
         let mut p1 = c.part(1);
-        p10.write_page(br#"{"value":[{"id":"j"}]}"#, &meta("u10")).unwrap();
-        p2.write_page(br#"{"value":[{"id":"c"}]}"#, &meta("u2a")).unwrap();
-        p1.write_page(br#"{"value":[{"id":"a"}]}"#, &meta("u1")).unwrap();
-        p2.write_page(br#"{"value":[{"id":"d"}]}"#, &meta("u2b")).unwrap();
+        p10.write_page(br#"{"value":[{"id":"j"}]}"#, &meta("u10"))
+            .unwrap();
+        p2.write_page(br#"{"value":[{"id":"c"}]}"#, &meta("u2a"))
+            .unwrap();
+        p1.write_page(br#"{"value":[{"id":"a"}]}"#, &meta("u1"))
+            .unwrap();
+        p2.write_page(br#"{"value":[{"id":"d"}]}"#, &meta("u2b"))
+            .unwrap();
         assert_eq!(c.finish(Some(EMPTY_LIST), None).unwrap(), 4);
         let raw = RawExport::open(dir.path()).unwrap();
-        let pages = raw.pages(Side::Target, "arm/registry-replications").unwrap();
+        let pages = raw
+            .pages(Side::Target, "arm/registry-replications")
+            .unwrap();
         let ids: Vec<String> = items(&pages, Envelope::Value)
             .unwrap()
             .iter()
@@ -316,7 +326,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let w = RawWriter::create(dir.path(), "test").unwrap();
         let c = w.collection(Side::Source, "graph/users").unwrap();
-        c.write_page(br#"{"value":[{"id":"u1"}]}"#, &meta("u")).unwrap();
+        c.write_page(br#"{"value":[{"id":"u1"}]}"#, &meta("u"))
+            .unwrap();
         let st = CollectionStatus {
             status: "partial".into(),
             error: Some("Graph 503 after 8 retries".into()),

@@ -72,8 +72,12 @@ pub const BULK: &[Spec] = &[
     ),
     per_registry("arm/registry-replications", "{parent}/replications"),
     per_registry("arm/registry-webhooks", "{parent}/webhooks"),
-    Spec::arm("arm/vm-extensions", "{parent}/extensions", "api-version=2024-07-01")
-        .fanout(Fanout::Parent(Parent::ArmId("arm/virtual-machines"))),
+    Spec::arm(
+        "arm/vm-extensions",
+        "{parent}/extensions",
+        "api-version=2024-07-01",
+    )
+    .fanout(Fanout::Parent(Parent::ArmId("arm/virtual-machines"))),
 ];
 
 /// Listings always fetched from ARM REST: Resource Graph lacks them, or

@@ -90,8 +90,12 @@ pub const LISTS: &[Spec] = &[
 
 /// Per-parent Graph collections (after [`LISTS`]).
 pub const PER_PARENT: &[Spec] = &[
-    Spec::graph("graph/group-members", "/groups/{parent}/members", "$select=id&$top=999")
-        .fanout(Fanout::Parent(Parent::Group)),
+    Spec::graph(
+        "graph/group-members",
+        "/groups/{parent}/members",
+        "$select=id&$top=999",
+    )
+    .fanout(Fanout::Parent(Parent::Group)),
     Spec::graph(
         "graph/app-role-assignments",
         "/servicePrincipals/{parent}/appRoleAssignedTo",

@@ -15,8 +15,14 @@ use serde_json::Value;
 
 /// Graph permissions the collectors need (application `roles` or delegated `scp`).
 pub const GRAPH_PERMISSIONS: &[(&str, &str)] = &[
-    ("Directory.Read.All", "users, groups, members, organization, directory roles, licences"),
-    ("Application.Read.All", "applications, service principals, app role assignments"),
+    (
+        "Directory.Read.All",
+        "users, groups, members, organization, directory roles, licences",
+    ),
+    (
+        "Application.Read.All",
+        "applications, service principals, app role assignments",
+    ),
     ("Policy.Read.All", "cross-tenant access policies"),
 ];
 
@@ -49,7 +55,11 @@ impl TenantReport {
     }
 }
 
-pub async fn doctor(client: &Client, tenants: &[TenantAuth; 2], subscriptions: [&[String]; 2]) -> Vec<TenantReport> {
+pub async fn doctor(
+    client: &Client,
+    tenants: &[TenantAuth; 2],
+    subscriptions: [&[String]; 2],
+) -> Vec<TenantReport> {
     let mut out = Vec::new();
     for (t, only) in tenants.iter().zip(subscriptions) {
         out.push(check_tenant(client, t, only).await);
@@ -72,18 +82,38 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
     // Sign-in to ARM and Graph (the tid check is inside).
     let arm_token = t.token(Service::Arm).await;
     report(match &arm_token {
-        Ok(tok) => check("sign-in (ARM)", true, format!("as {}", who(&tok.claims)), None),
+        Ok(tok) => check(
+            "sign-in (ARM)",
+            true,
+            format!("as {}", who(&tok.claims)),
+            None,
+        ),
         Err(e) => check("sign-in (ARM)", false, e.to_string(), Some(t.sign_in_fix())),
     });
     let graph_token = t.token(Service::Graph).await;
     report(match &graph_token {
-        Ok(tok) => check("sign-in (Graph)", true, format!("as {}", who(&tok.claims)), None),
-        Err(e) => check("sign-in (Graph)", false, e.to_string(), Some(t.sign_in_fix())),
+        Ok(tok) => check(
+            "sign-in (Graph)",
+            true,
+            format!("as {}", who(&tok.claims)),
+            None,
+        ),
+        Err(e) => check(
+            "sign-in (Graph)",
+            false,
+            e.to_string(),
+            Some(t.sign_in_fix()),
+        ),
     });
     if arm_token.is_ok() {
         let subs = list_subscriptions(client, t).await;
         match subs {
-            Err(e) => report(check("ARM: list subscriptions", false, e, Some(reader_fix(t, None)))),
+            Err(e) => report(check(
+                "ARM: list subscriptions",
+                false,
+                e,
+                Some(reader_fix(t, None)),
+            )),
             Ok(all) => {
                 let wanted: Vec<String> = if only.is_empty() {
                     all.clone()
@@ -107,9 +137,12 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
                         continue;
                     }
                     report(match permissions(client, t, s).await {
-                        Ok(missing) if missing.is_empty() => {
-                            check(&format!("Reader on subscription {s}"), true, "granted", None)
-                        }
+                        Ok(missing) if missing.is_empty() => check(
+                            &format!("Reader on subscription {s}"),
+                            true,
+                            "granted",
+                            None,
+                        ),
                         Ok(missing) => check(
                             &format!("Reader on subscription {s}"),
                             false,
@@ -127,13 +160,21 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
             }
         }
         // Resource Graph answers the same identity; one query proves it.
-        let url = format!("{}{}", t.endpoints().arm, crate::collect::arm::fetch_rg::PATH);
+        let url = format!(
+            "{}{}",
+            t.endpoints().arm,
+            crate::collect::arm::fetch_rg::PATH
+        );
         let body = serde_json::json!({"query": "resourcecontainers | project id | limit 1", "options": {"$top": 1}});
-        let r = client.send(&Request::query(Service::ResourceGraph, t, url, body)).await;
+        let r = client
+            .send(&Request::query(Service::ResourceGraph, t, url, body))
+            .await;
         report(check(
             "Resource Graph query",
             r.is_ok(),
-            r.err().map(|e| e.to_string()).unwrap_or_else(|| "answered".into()),
+            r.err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "answered".into()),
             Some("Resource Graph needs only read access to the subscriptions (Reader)".into()),
         ));
     }
@@ -148,7 +189,11 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
             report(check(
                 &format!("Graph {perm}"),
                 has,
-                if has { "granted".to_string() } else { format!("needed for {why}") },
+                if has {
+                    "granted".to_string()
+                } else {
+                    format!("needed for {why}")
+                },
                 Some(graph_fix(t, perm)),
             ));
         }
@@ -158,7 +203,9 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
         report(check(
             "Graph: read the organization",
             r.is_ok(),
-            r.err().map(|e| e.to_string()).unwrap_or_else(|| "answered".into()),
+            r.err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "answered".into()),
             Some(graph_fix(t, "Directory.Read.All")),
         ));
     }
@@ -191,7 +238,11 @@ async fn list_subscriptions(client: &Client, t: &TenantAuth) -> Result<Vec<Strin
         Ok(())
     };
     client
-        .pages(Request::get(Service::Arm, t, url), Paging::ArmNextLink, &mut sink)
+        .pages(
+            Request::get(Service::Arm, t, url),
+            Paging::ArmNextLink,
+            &mut sink,
+        )
         .await
         .map_err(|e| e.to_string())?;
     Ok(subs)
@@ -204,7 +255,8 @@ async fn permissions(client: &Client, t: &TenantAuth, s: &str) -> Result<Vec<Str
         .send(&Request::get(Service::Arm, t, url).subscription(s))
         .await
         .map_err(|e| e.to_string())?;
-    let v: Value = serde_json::from_slice(&r.body).map_err(|e| format!("unreadable answer: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&r.body).map_err(|e| format!("unreadable answer: {e}"))?;
     let perms = v["value"].as_array().cloned().unwrap_or_default();
     Ok(READ_ACTIONS
         .iter()
@@ -242,7 +294,9 @@ pub fn graph_grants(token: &str) -> Vec<String> {
     let Some(payload) = token.split('.').nth(1) else {
         return Vec::new();
     };
-    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
         return Vec::new();
     };
     let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
@@ -286,9 +340,13 @@ mod tests {
         let reader: Vec<Value> = vec![serde_json::json!({"actions": ["*/read"], "notActions": []})];
         assert!(allowed(&reader, "Microsoft.Compute/disks/read"));
         assert!(!allowed(&reader, "Microsoft.Compute/disks/write"));
-        let minus: Vec<Value> = vec![serde_json::json!({"actions": ["*"], "notActions": ["Microsoft.Compute/*"]})];
+        let minus: Vec<Value> =
+            vec![serde_json::json!({"actions": ["*"], "notActions": ["Microsoft.Compute/*"]})];
         assert!(!allowed(&minus, "Microsoft.Compute/disks/read"));
-        assert!(allowed(&minus, "Microsoft.Authorization/roleAssignments/read"));
+        assert!(allowed(
+            &minus,
+            "Microsoft.Authorization/roleAssignments/read"
+        ));
     }
 
     #[test]

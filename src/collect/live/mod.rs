@@ -115,7 +115,11 @@ pub fn collect_to_snapshot(
     cfg: &Config,
     opts: &LiveOptions,
     out: &Path,
-) -> Result<(crate::snapshot::Manifest, crate::inventory::Inventory, LiveSummary)> {
+) -> Result<(
+    crate::snapshot::Manifest,
+    crate::inventory::Inventory,
+    LiveSummary,
+)> {
     let summary = collect_live(cfg, opts)?;
     let (manifest, inv) = crate::collect::from_raw(&opts.raw_dir, out, cfg, "live")?;
     Ok((manifest, inv, summary))
@@ -213,7 +217,11 @@ impl Ctx<'_> {
         rg_used
     }
 
-    async fn arm_family(&self, auth: &TenantAuth, rbac_done: tokio::sync::watch::Sender<bool>) -> bool {
+    async fn arm_family(
+        &self,
+        auth: &TenantAuth,
+        rbac_done: tokio::sync::watch::Sender<bool>,
+    ) -> bool {
         let side = auth.side();
         let subs_report = self.run_spec(auth, &arm::SUBSCRIPTIONS, &[]).await;
         let only = self
@@ -229,7 +237,10 @@ impl Ctx<'_> {
         let Some(subs) = subs else {
             let why = format!(
                 "not fetched: the subscription list failed ({})",
-                subs_report.error.as_deref().unwrap_or("see arm/subscriptions")
+                subs_report
+                    .error
+                    .as_deref()
+                    .unwrap_or("see arm/subscriptions")
             );
             for s in arm::BULK.iter().chain(arm::ALWAYS) {
                 self.give_up(side, s.collection, &why);
@@ -293,7 +304,11 @@ impl Ctx<'_> {
         use_rg
     }
 
-    async fn graph_family(&self, auth: &TenantAuth, mut rbac_done: tokio::sync::watch::Receiver<bool>) {
+    async fn graph_family(
+        &self,
+        auth: &TenantAuth,
+        mut rbac_done: tokio::sync::watch::Receiver<bool>,
+    ) {
         futures_util::future::join_all(graph::LISTS.iter().map(|s| self.run_spec(auth, s, &[])))
             .await;
         // A large tenant's group choice reads the ARM role assignments.
@@ -311,7 +326,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn base<'b>(&self, auth: &'b TenantAuth, base: Base) -> String {
+    fn base(&self, auth: &TenantAuth, base: Base) -> String {
         let e = auth.endpoints();
         match base {
             Base::Arm => e.arm.clone(),
@@ -320,7 +335,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn request(&self, auth: &TenantAuth, spec: &Spec, vars: &[(&str, &str)], sub: Option<&str>) -> Req {
+    fn request(
+        &self,
+        auth: &TenantAuth,
+        spec: &Spec,
+        vars: &[(&str, &str)],
+        sub: Option<&str>,
+    ) -> Req {
         let (service, paging) = match (spec.base, spec.single_object) {
             (Base::Login, _) => (Service::Login, Paging::None),
             (Base::Arm, true) => (Service::Arm, Paging::None),
@@ -359,7 +380,10 @@ impl Ctx<'_> {
             return self.run_spec(auth, spec, &[]).await;
         };
         if let Some(dep) = spec.depends_on() {
-            if let Some(r) = self.report_of(side, dep).filter(|r| r.status == Status::Failed) {
+            if let Some(r) = self
+                .report_of(side, dep)
+                .filter(|r| r.status == Status::Failed)
+            {
                 let why = format!(
                     "not fetched: {dep} failed ({})",
                     r.error.as_deref().unwrap_or("see its _status.json")
@@ -393,13 +417,23 @@ impl Ctx<'_> {
             .iter()
             .map(|p| {
                 let sub = crate::normalize::id_parts(&crate::normalize::canonical_id(p)).0;
-                self.request(auth, spec, &[("parent", p.trim_end_matches('/'))], sub.as_deref())
+                self.request(
+                    auth,
+                    spec,
+                    &[("parent", p.trim_end_matches('/'))],
+                    sub.as_deref(),
+                )
             })
             .collect();
         self.run(auth, spec.collection, reqs, empty_of(spec)).await
     }
 
-    async fn run_group_members(&self, auth: &TenantAuth, spec: &Spec, groups: &[String]) -> CollectionReport {
+    async fn run_group_members(
+        &self,
+        auth: &TenantAuth,
+        spec: &Spec,
+        groups: &[String],
+    ) -> CollectionReport {
         let side = auth.side();
         let parent = match self.writer.collection(side, spec.collection) {
             Ok(w) => w,
@@ -409,14 +443,21 @@ impl Ctx<'_> {
             .map(|g| {
                 let req = self.request(auth, spec, &[("parent", g)], None);
                 let collection = format!("{}/{g}", spec.collection);
-                async move { self.run_quiet(auth, &collection, vec![req], Some(EMPTY_LIST)).await }
+                async move {
+                    self.run_quiet(auth, &collection, vec![req], Some(EMPTY_LIST))
+                        .await
+                }
             })
             .buffered(FANOUT_CONCURRENCY)
             .collect()
             .await;
         let errors: Vec<String> = results.iter().filter_map(|r| r.error.clone()).collect();
         let pages: usize = results.iter().map(|r| r.pages).sum();
-        let status = outcome(&errors, results.iter().filter(|r| r.pages > 0).count(), groups.len());
+        let status = outcome(
+            &errors,
+            results.iter().filter(|r| r.pages > 0).count(),
+            groups.len(),
+        );
         let report = CollectionReport {
             side,
             collection: spec.collection.to_string(),
@@ -431,7 +472,13 @@ impl Ctx<'_> {
         self.record(report)
     }
 
-    async fn run_rg(&self, auth: &TenantAuth, collection: &str, query: &str, subs: &[String]) -> CollectionReport {
+    async fn run_rg(
+        &self,
+        auth: &TenantAuth,
+        collection: &str,
+        query: &str,
+        subs: &[String],
+    ) -> CollectionReport {
         let url = format!("{}{}", auth.endpoints().arm, rg::PATH);
         let reqs = subs
             .chunks(rg::SUBSCRIPTIONS_PER_QUERY)
@@ -449,7 +496,12 @@ impl Ctx<'_> {
 
     /// `arm/resource-skus`: the disk target subscription and region, in the
     /// tenant that has that subscription; elsewhere collected and empty.
-    async fn resource_skus(&self, auth: &TenantAuth, spec: &Spec, subs: &[String]) -> CollectionReport {
+    async fn resource_skus(
+        &self,
+        auth: &TenantAuth,
+        spec: &Spec,
+        subs: &[String],
+    ) -> CollectionReport {
         let d = &self.cfg.disk;
         let reqs = match (&d.target_subscription_id, &d.target_region) {
             (Some(s), Some(region)) if subs.iter().any(|x| x.eq_ignore_ascii_case(s)) => {
@@ -458,7 +510,8 @@ impl Ctx<'_> {
             }
             _ => Vec::new(),
         };
-        self.run(auth, spec.collection, reqs, Some(EMPTY_LIST)).await
+        self.run(auth, spec.collection, reqs, Some(EMPTY_LIST))
+            .await
     }
 
     /// `arm/marketplace-agreements`: each plan of a source VM or disk, in its
@@ -474,9 +527,7 @@ impl Ctx<'_> {
         };
         let plans = match parents::plans_in_use(&self.raw, Side::Source) {
             Ok(p) => p,
-            Err(e) => {
-                return self.give_up(side, spec.collection, &format!("not fetched: {e}"))
-            }
+            Err(e) => return self.give_up(side, spec.collection, &format!("not fetched: {e}")),
         };
         let mut targets: Vec<(String, parents::Plan)> = Vec::new();
         match side {
@@ -500,7 +551,12 @@ impl Ctx<'_> {
                 self.request(
                     auth,
                     spec,
-                    &[("s", s), ("publisher", publisher), ("product", product), ("plan", plan)],
+                    &[
+                        ("s", s),
+                        ("publisher", publisher),
+                        ("product", product),
+                        ("plan", plan),
+                    ],
                     Some(s),
                 )
             })
@@ -549,14 +605,26 @@ impl Ctx<'_> {
         self.record(report)
     }
 
-    async fn run(&self, auth: &TenantAuth, collection: &str, reqs: Vec<Req>, empty: Option<&[u8]>) -> CollectionReport {
+    async fn run(
+        &self,
+        auth: &TenantAuth,
+        collection: &str,
+        reqs: Vec<Req>,
+        empty: Option<&[u8]>,
+    ) -> CollectionReport {
         let r = self.run_quiet(auth, collection, reqs, empty).await;
         self.record(r)
     }
 
     /// Sends the requests of one collection concurrently, each one's pages
     /// staged in request order, and finishes the collection directory.
-    async fn run_quiet(&self, auth: &TenantAuth, collection: &str, reqs: Vec<Req>, empty: Option<&[u8]>) -> CollectionReport {
+    async fn run_quiet(
+        &self,
+        auth: &TenantAuth,
+        collection: &str,
+        reqs: Vec<Req>,
+        empty: Option<&[u8]>,
+    ) -> CollectionReport {
         let side = auth.side();
         let writer = match self.writer.collection(side, collection) {
             Ok(w) => w,
@@ -574,15 +642,16 @@ impl Ctx<'_> {
         let family = collection.split('/').next().unwrap_or("");
         let bar = self.progress.bar(side, family);
         let n = reqs.len();
-        let results: Vec<(usize, Option<String>)> = futures_util::stream::iter(reqs.into_iter().enumerate())
-            .map(|(i, req)| {
-                let writer = &writer;
-                let bar = &bar;
-                async move { self.fetch_part(auth, writer, i, req, bar).await }
-            })
-            .buffer_unordered(FANOUT_CONCURRENCY)
-            .collect()
-            .await;
+        let results: Vec<(usize, Option<String>)> =
+            futures_util::stream::iter(reqs.into_iter().enumerate())
+                .map(|(i, req)| {
+                    let writer = &writer;
+                    let bar = &bar;
+                    async move { self.fetch_part(auth, writer, i, req, bar).await }
+                })
+                .buffer_unordered(FANOUT_CONCURRENCY)
+                .collect()
+                .await;
         let errors: Vec<String> = results.iter().filter_map(|r| r.1.clone()).collect();
         let with_pages = results.iter().filter(|r| r.0 > 0).count();
         let status = outcome(&errors, with_pages, n);
@@ -606,7 +675,14 @@ impl Ctx<'_> {
     }
 
     /// One request's pages into part `i`; returns the pages written and the error.
-    async fn fetch_part(&self, auth: &TenantAuth, writer: &CollectionWriter, i: usize, req: Req, bar: &progress::Bar) -> (usize, Option<String>) {
+    async fn fetch_part(
+        &self,
+        auth: &TenantAuth,
+        writer: &CollectionWriter,
+        i: usize,
+        req: Req,
+        bar: &progress::Bar,
+    ) -> (usize, Option<String>) {
         let mut part = writer.part(i);
         let mut request = match req.body {
             Some(b) => Request::query(req.service, auth, req.url, b),
@@ -658,7 +734,10 @@ fn outcome(errors: &[String], with_pages: usize, requests: usize) -> Status {
 fn summarize(errors: &[String], requests: usize) -> Option<String> {
     let first = errors.first()?;
     Some(if errors.len() > 1 {
-        format!("{} of {requests} requests failed; the first: {first}", errors.len())
+        format!(
+            "{} of {requests} requests failed; the first: {first}",
+            errors.len()
+        )
     } else {
         first.clone()
     })
@@ -705,7 +784,10 @@ pub fn fill_from(from: &Path, to: &Path) -> Result<Vec<String>> {
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     let io = |p: &Path, e: std::io::Error| {
-        Error::Runtime(format!("cannot copy {} to the raw export: {e}", p.display()))
+        Error::Runtime(format!(
+            "cannot copy {} to the raw export: {e}",
+            p.display()
+        ))
     };
     if from.is_dir() {
         std::fs::create_dir_all(to).map_err(|e| io(to, e))?;

@@ -118,7 +118,11 @@ fn arm_path(url: &str) -> Option<String> {
 }
 
 /// The object ids of the groups whose members are fetched (see `graph::fetch`).
-pub fn member_groups(raw: &RawExport, side: Side, scope_group: Option<&str>) -> Result<Vec<String>> {
+pub fn member_groups(
+    raw: &RawExport,
+    side: Side,
+    scope_group: Option<&str>,
+) -> Result<Vec<String>> {
     let mut groups: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     raw.for_each_page(side, graph::GROUPS, |page| {
         for item in items(std::slice::from_ref(page), Envelope::Value)? {
@@ -222,7 +226,9 @@ pub fn resource_sps(raw: &RawExport, side: Side) -> Result<Vec<String>> {
     let mut out = Vec::new();
     raw.for_each_page(side, graph::SERVICE_PRINCIPALS, |page| {
         for item in items(std::slice::from_ref(page), Envelope::Value)? {
-            let app = str_at(item.value, "appId").unwrap_or_default().to_lowercase();
+            let app = str_at(item.value, "appId")
+                .unwrap_or_default()
+                .to_lowercase();
             if graph::RESOURCE_APPS.contains(&app.as_str()) {
                 if let Some(id) = str_at(item.value, "id") {
                     out.push(id);
@@ -288,13 +294,20 @@ mod tests {
         assert_eq!(subs[0], "5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01");
         let only = subscriptions(&raw, Side::Source, &[subs[1].to_uppercase()]).unwrap();
         assert_eq!(only, vec![subs[1].clone()]);
-        assert!(!arm_ids(&raw, Side::Source, "arm/registries").unwrap().is_empty());
+        assert!(!arm_ids(&raw, Side::Source, "arm/registries")
+            .unwrap()
+            .is_empty());
         let images = gallery_images(&raw, Side::Source).unwrap();
-        assert!(images.iter().all(|i| i.starts_with("/subscriptions/") && i.contains("/images/")));
+        assert!(images
+            .iter()
+            .all(|i| i.starts_with("/subscriptions/") && i.contains("/images/")));
         assert!(!images.is_empty());
         assert_eq!(member_groups(&raw, Side::Source, None).unwrap().len(), 2);
         assert_eq!(resource_sps(&raw, Side::Source).unwrap().len(), 2);
         let plans = plans_in_use(&raw, Side::Source).unwrap();
-        assert!(plans.iter().any(|(_, p)| p.2 == "fortinet_fg-vm_payg_2023"), "{plans:?}");
+        assert!(
+            plans.iter().any(|(_, p)| p.2 == "fortinet_fg-vm_payg_2023"),
+            "{plans:?}"
+        );
     }
 }

@@ -74,21 +74,31 @@ pub async fn probe_identities(
             });
         }
         let failed = items.iter().filter(|i| i["acquired"] == false).count();
-        let body = serde_json::to_vec_pretty(&json!({ "value": items }))
-            .map_err(|e| crate::error::Error::Runtime(format!("cannot encode token probes: {e}")))?;
+        let body = serde_json::to_vec_pretty(&json!({ "value": items })).map_err(|e| {
+            crate::error::Error::Runtime(format!("cannot encode token probes: {e}"))
+        })?;
         let c = writer.collection(side, COLLECTION)?;
         c.write_page(
             &body,
             &PageMeta {
                 method: Some("POST".into()),
-                url: Some(format!("{}/{}/oauth2/v2.0/token", tenant.endpoints().login, tenant.tenant_id())),
+                url: Some(format!(
+                    "{}/{}/oauth2/v2.0/token",
+                    tenant.endpoints().login,
+                    tenant.tenant_id()
+                )),
                 status: None,
                 fetched_at: Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             },
         )?;
         c.finish(None, None)?;
         // A refused token is a finding (ID-006), not a collection failure.
-        tracing::info!(side = side.as_str(), probes = items.len(), failed, "token probes written");
+        tracing::info!(
+            side = side.as_str(),
+            probes = items.len(),
+            failed,
+            "token probes written"
+        );
         reports.push(CollectionReport {
             side,
             collection: COLLECTION.to_string(),
@@ -104,7 +114,10 @@ pub async fn probe_identities(
 /// `AADSTS50020` and the like, from a sign-in error text.
 fn aadsts_code(text: &str) -> Option<String> {
     let at = text.find("AADSTS")?;
-    let digits: String = text[at + 6..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = text[at + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     (!digits.is_empty()).then(|| format!("AADSTS{digits}"))
 }
 

@@ -227,20 +227,21 @@ fn page(
     idx: &[usize],
     c: &Collection,
 ) -> Reply {
-    let top =
-        match ctx.param("$top") {
-            None => None,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n) if (1..=paging::GRAPH_MAX).contains(&n) => Some(n),
-                _ => return error(
+    let top = match ctx.param("$top") {
+        None => None,
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=paging::GRAPH_MAX).contains(&n) => Some(n),
+            _ => {
+                return error(
                     StatusCode::BAD_REQUEST,
                     "Request_BadRequest",
                     &format!(
                         "Invalid page size specified: '{v}'. Must be between 1 and 999 inclusive."
                     ),
-                ),
-            },
-        };
+                )
+            }
+        },
+    };
     let scope = format!(
         "{}|{lower}|{}",
         claims.tid,
