@@ -35,10 +35,10 @@ pub struct Config {
     #[serde(default)]
     pub params: BTreeMap<String, toml::Table>,
     /// Service base URL overrides (live collection); default: the tenant's cloud.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub endpoints: EndpointsConfig,
     /// HTTP behaviour of live collection.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub http: HttpConfig,
     /// The file this config was read from, for error locations. Not a key.
     #[serde(skip)]
@@ -53,14 +53,20 @@ pub struct TenantConfig {
     #[serde(default)]
     pub name: Option<String>,
     /// Subscriptions in scope; `None`: every subscription the identity can read.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<Vec<String>>,
     /// `AzureCloud` (default), `AzureUSGovernment` or `AzureChinaCloud`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<String>,
     /// How to sign in to this tenant; default: the Azure CLI.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub auth: AuthConfig,
+}
+
+/// Live-collection settings left at their defaults are not written back
+/// (a snapshot's config.toml), so offline configs round-trip unchanged.
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// `[source.auth]` / `[target.auth]`. Secrets never sit in the file: a client
@@ -568,6 +574,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(bad.contains("unknown registry SKU"), "{bad}");
+    }
+
+    #[test]
+    fn live_settings_at_their_defaults_are_not_written_back() {
+        let text = "[source]\ntenant_id = \"a\"\nname = \"Contoso\"\n";
+        let cfg = Config::parse(text, Path::new("x.toml")).unwrap();
+        let out = toml::to_string(&cfg).unwrap();
+        assert!(
+            !out.contains("auth") && !out.contains("endpoints") && !out.contains("[http]"),
+            "{out}"
+        );
+        let text =
+            "[source.auth]\nkind = \"command\"\ncommand = [\"t\"]\n[http]\nmax_retries = 2\n";
+        let cfg = Config::parse(text, Path::new("x.toml")).unwrap();
+        let back = Config::parse(&toml::to_string(&cfg).unwrap(), Path::new("x.toml")).unwrap();
+        assert_eq!(back, cfg);
     }
 
     #[test]

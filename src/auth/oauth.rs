@@ -36,23 +36,26 @@ pub async fn client_credentials(
     timeout: Duration,
 ) -> Result<TokenGrant, String> {
     let url = token_endpoint(login, tenant);
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", client_id)
-        .append_pair("scope", scope);
-    match credential {
-        Credential::Secret(s) => {
-            form.append_pair("client_secret", s.expose());
+    // Built in a block: the serializer is not Send and must not live across an await.
+    let body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", client_id)
+            .append_pair("scope", scope);
+        match credential {
+            Credential::Secret(s) => {
+                form.append_pair("client_secret", s.expose());
+            }
+            Credential::Assertion(a) => {
+                form.append_pair(
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                )
+                .append_pair("client_assertion", a.expose());
+            }
         }
-        Credential::Assertion(a) => {
-            form.append_pair(
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            )
-            .append_pair("client_assertion", a.expose());
-        }
-    }
-    let body = Secret::new(form.finish());
+        Secret::new(form.finish())
+    };
     let resp = http
         .post(&url)
         .header(

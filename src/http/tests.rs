@@ -511,3 +511,92 @@ async fn a_reset_connection_is_retried() {
     assert_eq!(r.status, 200);
     assert_eq!(c.stats().services["arm"].retries, 1);
 }
+
+#[tokio::test]
+async fn unauthorized_says_how_to_sign_in() {
+    let srv = serve(|_, _| {
+        status(
+            401,
+            json!({"error": {"code": "InvalidAuthenticationTokenTenant",
+            "message": "The access token is from the wrong issuer"}}),
+        )
+    })
+    .await;
+    let auth = auth_for(&srv.base, TENANT);
+    let e = client(3)
+        .send(&Request::get(
+            Service::Arm,
+            &auth,
+            format!("{}/arm/subscriptions", srv.base),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(srv.seen().len(), 1);
+    let m = e.to_string();
+    assert!(
+        m.contains("HTTP 401 InvalidAuthenticationTokenTenant"),
+        "{m}"
+    );
+    assert!(m.contains("fix: check [source.auth]"), "{m}");
+}
+
+/// Shared buffer the test subscriber writes into.
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn debug_logs_carry_requests_but_never_the_token_or_a_signature() {
+    let srv = serve(|_, n| match n {
+        0 => status(503, json!({})),
+        _ => ok(json!({"value": []})),
+    })
+    .await;
+    let auth = auth_for(&srv.base, TENANT);
+    let token = auth.token(Service::Arm).await.unwrap();
+    let buf = Buf::default();
+    let w = buf.clone();
+    let sub = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || w.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(sub);
+    // Other tests run in parallel without a subscriber; a callsite whose
+    // interest was cached as "never" then would log nothing here.
+    tracing::callsite::rebuild_interest_cache();
+    client(2)
+        .send(&Request::get(
+            Service::Arm,
+            &auth,
+            format!("{}/arm/x?sig=SASSIG&a=1", srv.base),
+        ))
+        .await
+        .unwrap();
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("retrying") && text.contains("sig=REDACTED"),
+        "{text}"
+    );
+    assert!(!text.contains(token.token.expose()), "{text}");
+    assert!(!text.contains("SASSIG"), "{text}");
+}
+
+#[test]
+fn send_and_pages_futures_can_be_spawned() {
+    fn assert_send<T: Send>(_: &T) {}
+    let auth = auth_for("http://127.0.0.1:1", TENANT);
+    let c = client(0);
+    let req = Request::get(Service::Arm, &auth, "http://127.0.0.1:1/arm/x");
+    assert_send(&c.send(&req));
+    let mut sink = |_p: Page| Ok(());
+    assert_send(&c.pages(req, Paging::ArmNextLink, &mut sink));
+}
