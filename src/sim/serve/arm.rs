@@ -6,7 +6,7 @@
 
 use super::paging;
 use super::quota::{retry_after_secs, Take};
-use super::store::{Collection, Tenant};
+use super::store::{normalize_id, Collection, Tenant};
 use super::tokens::{self, Claims, TokenError};
 use super::{Ctx, Reply, Shared};
 use axum::http::{Method, StatusCode};
@@ -241,8 +241,9 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
     }
-    let path = ctx.path[4..].to_ascii_lowercase();
-    let path = path.trim_end_matches('/').to_string();
+    // Gallery images and versions are addressed by the ids ARM returned,
+    // which carry a `locations/{region}` segment; normalized like the ids.
+    let path = normalize_id(&ctx.path[4..]);
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let tenant = sh.store.tenant(&claims.tid);
 

@@ -121,8 +121,10 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
 }
 
 fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    // `get` rather than slicing: a multi-byte character at the cut is a miss, not a panic.
+    s.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .and_then(|_| s.get(prefix.len()..))
 }
 
 fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs: &[&str]) -> Reply {
@@ -227,20 +229,21 @@ fn page(
     idx: &[usize],
     c: &Collection,
 ) -> Reply {
-    let top =
-        match ctx.param("$top") {
-            None => None,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n) if (1..=paging::GRAPH_MAX).contains(&n) => Some(n),
-                _ => return error(
+    let top = match ctx.param("$top") {
+        None => None,
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=paging::GRAPH_MAX).contains(&n) => Some(n),
+            _ => {
+                return error(
                     StatusCode::BAD_REQUEST,
                     "Request_BadRequest",
                     &format!(
                         "Invalid page size specified: '{v}'. Must be between 1 and 999 inclusive."
                     ),
-                ),
-            },
-        };
+                )
+            }
+        },
+    };
     let scope = format!(
         "{}|{lower}|{}",
         claims.tid,

@@ -124,7 +124,7 @@ impl Tables {
 
 /// Resource Graph's error body: a generic message with the specific codes in `details`.
 fn rg_error(status: StatusCode, code: &str, details: Value) -> Reply {
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.7fZ");
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     Reply::json(
         status,
         &json!({"error": {
@@ -252,7 +252,12 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         }
     }
     // Subscriptions the caller may not read are dropped, as the service does.
-    let mut subs: Vec<String> = match body.get("subscriptions").and_then(Value::as_array) {
+    // None named (or an empty list) is the tenant scope: every subscription.
+    let mut subs: Vec<String> = match body
+        .get("subscriptions")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    {
         Some(a) => a
             .iter()
             .filter_map(Value::as_str)
