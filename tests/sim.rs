@@ -668,3 +668,61 @@ async fn the_log_records_every_request_and_never_a_token() {
         assert!(!text.contains(secret), "the log holds {secret}");
     }
 }
+
+#[test]
+fn the_cli_refuses_a_bad_fault_spec_and_sim_token_prints_only_a_token() {
+    let exe = env!("CARGO_BIN_EXE_xtenant");
+    let out = std::process::Command::new(exe)
+        .args(["sim", "serve", "--demo", "--faults", "429=5%,teapot=1%"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--faults: part 2 ('teapot=1%'): unknown kind 'teapot'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("kinds: 429, 500, 503, reset, truncate"),
+        "{err}"
+    );
+
+    let sim = Simulator::start(SimOptions::default()).expect("simulator");
+    let out = std::process::Command::new(exe)
+        .args([
+            "sim",
+            "token",
+            "--url",
+            &sim.base_url(),
+            "--tenant",
+            SRC,
+            "--scope",
+            "https://graph.microsoft.com/.default",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let token = token.trim_end();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    assert!(!token.contains(char::is_whitespace));
+    let out = std::process::Command::new(exe)
+        .args([
+            "sim",
+            "token",
+            "--url",
+            &sim.base_url(),
+            "--tenant",
+            "nowhere.example",
+            "--scope",
+            "https://graph.microsoft.com/.default",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AADSTS90002"));
+}
