@@ -6,7 +6,7 @@
 
 use super::paging;
 use super::quota::{retry_after_secs, Take};
-use super::store::{Collection, Tenant};
+use super::store::{normalize_id, Collection, Tenant};
 use super::tokens::{self, Claims, TokenError};
 use super::{Ctx, Reply, Shared};
 use axum::http::{Method, StatusCode};
@@ -241,8 +241,9 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
     }
-    let path = ctx.path[4..].to_ascii_lowercase();
-    let path = path.trim_end_matches('/').to_string();
+    // Gallery images and versions are addressed by the ids ARM returned,
+    // which carry a `locations/{region}` segment; normalized like the ids.
+    let path = normalize_id(&ctx.path[4..]);
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let tenant = sh.store.tenant(&claims.tid);
 
@@ -366,9 +367,9 @@ fn answer(
                 c.by_sub
                     .get(sub)
                     .and_then(|i| i.first())
-                    .map(|&i| &c.items[i].value)
+                    .map(|&i| &c.items[i])
             })
-            .map(|v| Reply::json(StatusCode::OK, v))
+            .map(|i| Reply::raw_json(StatusCode::OK, i.json.to_string()))
             .unwrap_or_else(|| not_found(path)),
         Target::SubList { coll, rg_prefix } => {
             let Some(c) = t.collection(coll) else {
@@ -385,7 +386,7 @@ fn answer(
                 idx.extend(c.unscoped.iter().copied());
             }
             if let Some(loc) = location {
-                idx.retain(|&i| in_location(&c.items[i].value, &loc));
+                idx.retain(|&i| in_location(&c.items[i].value(), &loc));
             }
             list_page(sh, ctx, claims, path, &idx, c)
         }
@@ -417,7 +418,7 @@ fn answer(
                 .position(|i| i.id == path)
                 .or_else(|| c.by_list.get(path).and_then(|v| v.first().copied()));
             match hit {
-                Some(i) => Reply::json(StatusCode::OK, &c.items[i].value),
+                Some(i) => Reply::raw_json(StatusCode::OK, c.items[i].json.to_string()),
                 None => not_found(path),
             }
         }
@@ -454,21 +455,21 @@ fn list_page(
     };
     let size = paging::size(None, paging::ARM_DEFAULT, usize::MAX, sh.page_size);
     let (range, more) = paging::window(idx.len(), offset, size);
-    let value: Vec<&Value> = idx[range.clone()]
-        .iter()
-        .map(|&i| &c.items[i].value)
-        .collect();
-    let mut body = json!({ "value": value });
+    let mut tail = Vec::new();
     if more {
         let rest = ctx.query_without(&["$skipToken"]);
         let tok = paging::encode(&sh.issuer, &scope, range.end);
         let sep = if rest.is_empty() { "" } else { "&" };
-        body["nextLink"] = Value::String(format!(
-            "{}{}?{rest}{sep}%24skipToken={tok}",
-            ctx.base, ctx.path
+        tail.push((
+            "nextLink",
+            Value::String(format!(
+                "{}{}?{rest}{sep}%24skipToken={tok}",
+                ctx.base, ctx.path
+            )),
         ));
     }
-    Reply::json(StatusCode::OK, &body)
+    let items = idx[range].iter().map(|&i| &*c.items[i].json);
+    Reply::raw_json(StatusCode::OK, super::list_body(&[], "value", items, &tail))
 }
 
 /// `location eq 'westeurope'` from a SKU list's `$filter`.

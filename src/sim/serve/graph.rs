@@ -121,8 +121,10 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
 }
 
 fn strip_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    // `get` rather than slicing: a multi-byte character at the cut is a miss, not a panic.
+    s.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .and_then(|_| s.get(prefix.len()..))
 }
 
 fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs: &[&str]) -> Reply {
@@ -142,7 +144,7 @@ fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs:
                 .collection("graph/cross-tenant-access-default")
                 .and_then(|c| c.items.first())
             {
-                Some(i) => Reply::json(StatusCode::OK, &i.value),
+                Some(i) => Reply::raw_json(StatusCode::OK, i.json.to_string()),
                 None => denied(),
             }
         }
@@ -164,9 +166,8 @@ fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs:
                 let want = format!("#{cast}");
                 idx.retain(|&i| {
                     c.items[i]
-                        .value
-                        .get("@odata.type")
-                        .and_then(Value::as_str)
+                        .odata_type
+                        .as_deref()
                         .is_none_or(|ty| ty.eq_ignore_ascii_case(&want))
                 });
             }
@@ -179,9 +180,8 @@ fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs:
             let idx: Vec<usize> = (0..c.items.len())
                 .filter(|&i| {
                     c.items[i]
-                        .value
-                        .get("resourceId")
-                        .and_then(Value::as_str)
+                        .resource_id
+                        .as_deref()
                         .is_some_and(|r| r.eq_ignore_ascii_case(id))
                 })
                 .collect();
@@ -203,7 +203,7 @@ fn route(sh: &Shared, ctx: &Ctx, claims: &Claims, t: &Tenant, lower: &str, segs:
                 .collection(coll)
                 .and_then(|c| c.items.iter().find(|i| i.id.trim_start_matches('/') == *id))
             {
-                Some(i) => Reply::json(StatusCode::OK, &i.value),
+                Some(i) => Reply::raw_json(StatusCode::OK, i.json.to_string()),
                 None => not_found(id),
             }
         }
@@ -266,33 +266,28 @@ fn page(
         .context
         .clone()
         .unwrap_or_else(|| format!("https://graph.microsoft.com/v1.0/$metadata#{lower}"));
-    let mut body = serde_json::Map::new();
-    body.insert("@odata.context".into(), Value::String(context));
+    let mut head = vec![("@odata.context", Value::String(context))];
     if offset == 0
         && ctx
             .param("$count")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
-        body.insert("@odata.count".into(), json!(idx.len()));
+        head.push(("@odata.count", json!(idx.len())));
     }
     if more {
         let rest = ctx.query_without(&["$skiptoken"]);
         let tok = paging::encode(&sh.issuer, &scope, range.end);
         let sep = if rest.is_empty() { "" } else { "&" };
-        body.insert(
-            "@odata.nextLink".into(),
+        head.push((
+            "@odata.nextLink",
             Value::String(format!(
                 "{}{}?{rest}{sep}%24skiptoken={tok}",
                 ctx.base, ctx.path
             )),
-        );
+        ));
     }
-    let value: Vec<Value> = idx[range]
-        .iter()
-        .map(|&i| c.items[i].value.clone())
-        .collect();
-    body.insert("value".into(), Value::Array(value));
-    Reply::json(StatusCode::OK, &Value::Object(body))
+    let items = idx[range].iter().map(|&i| &*c.items[i].json);
+    Reply::raw_json(StatusCode::OK, super::list_body(&head, "value", items, &[]))
 }
 
 /// Resource units of a request (throttling-limits page): users 2, members 3,

@@ -153,7 +153,7 @@ fn openid(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
         .collection("graph/openid-configuration")
         .and_then(|c| c.items.first())
     {
-        return Reply::json(StatusCode::OK, &item.value);
+        return Reply::raw_json(StatusCode::OK, item.json.to_string());
     }
     // Not in the export: the real endpoint always answers, so answer with
     // the standard document for the tenant.
@@ -200,21 +200,29 @@ pub fn fetch_token(
             ("scope", scope),
         ])
         .finish();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot start a runtime: {e}")))?;
-    let (status, body) = rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await?;
-        let status = r.status().as_u16();
-        Ok::<_, reqwest::Error>((status, r.bytes().await?))
+    // On a thread of its own, so a caller inside an async runtime (a test,
+    // the demo) can use it as well as the CLI.
+    let request_url = url.clone();
+    let outcome = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(&request_url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await?;
+            let status = r.status().as_u16();
+            Ok::<_, reqwest::Error>((status, r.bytes().await?))
+        })
+        .map_err(|e| e.to_string())
     })
-    .map_err(|e| {
+    .join()
+    .map_err(|_| Error::Runtime("the token request thread failed".into()))?;
+    let (status, body) = outcome.map_err(|e| {
         Error::Runtime(format!(
             "cannot reach the simulator at {url}: {e}\n  fix: start it with `xtenant sim serve` and pass the base URL it prints"
         ))

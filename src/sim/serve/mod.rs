@@ -114,6 +114,15 @@ impl Reply {
         }
     }
 
+    /// A body that is already JSON text (items joined by the list pages).
+    pub fn raw_json(status: StatusCode, body: String) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", "application/json; charset=utf-8".into())],
+            body: body.into_bytes(),
+        }
+    }
+
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
         self.headers.push((name, value.into()));
         self
@@ -186,6 +195,46 @@ impl Ctx<'_> {
             None => Err(tokens::TokenError::Missing),
         }
     }
+}
+
+/// A JSON object whose `list` member holds the given items' texts, after the
+/// other members (`(name, value)` pairs, in order); built as text so a page
+/// costs one copy of its items.
+pub fn list_body<'a>(
+    head: &[(&str, Value)],
+    list: &str,
+    items: impl Iterator<Item = &'a str>,
+    tail: &[(&str, Value)],
+) -> String {
+    let mut out = String::from("{");
+    let member = |out: &mut String, k: &str, v: &Value| {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(k.to_string()).to_string());
+        out.push(':');
+        out.push_str(&v.to_string());
+    };
+    for (k, v) in head {
+        member(&mut out, k, v);
+    }
+    if out.len() > 1 {
+        out.push(',');
+    }
+    out.push_str(&Value::String(list.to_string()).to_string());
+    out.push_str(":[");
+    for (n, item) in items.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    for (k, v) in tail {
+        member(&mut out, k, v);
+    }
+    out.push('}');
+    out
 }
 
 /// Which service a path belongs to.

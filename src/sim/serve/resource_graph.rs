@@ -94,20 +94,9 @@ impl Tables {
                         Make::ResourceGroup => {
                             "microsoft.resources/subscriptions/resourcegroups".to_string()
                         }
-                        _ => item
-                            .value
-                            .get("type")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_ascii_lowercase(),
+                        _ => item.ty.to_string(),
                     };
-                    let sub = item
-                        .value
-                        .get("subscriptionId")
-                        .and_then(Value::as_str)
-                        .map(str::to_ascii_lowercase)
-                        .or_else(|| item.sub.clone())
-                        .unwrap_or_default();
+                    let sub = item.sub.clone().unwrap_or_default();
                     rows.push(RowRef {
                         coll,
                         idx,
@@ -124,7 +113,7 @@ impl Tables {
 
 /// Resource Graph's error body: a generic message with the specific codes in `details`.
 fn rg_error(status: StatusCode, code: &str, details: Value) -> Reply {
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.7fZ");
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     Reply::json(
         status,
         &json!({"error": {
@@ -252,7 +241,12 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         }
     }
     // Subscriptions the caller may not read are dropped, as the service does.
-    let mut subs: Vec<String> = match body.get("subscriptions").and_then(Value::as_array) {
+    // None named (or an empty list) is the tenant scope: every subscription.
+    let mut subs: Vec<String> = match body
+        .get("subscriptions")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    {
         Some(a) => a
             .iter()
             .filter_map(Value::as_str)
@@ -268,38 +262,48 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         .get(parsed.table.as_str())
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    let mut hits: Vec<(&RowRef, Value)> = Vec::new();
-    for r in rows {
-        if !subs.contains(&r.sub) {
-            continue;
-        }
-        // Type filters are checked on the precomputed type before building.
-        if !parsed
-            .filters
-            .iter()
-            .all(|f| f.col != "type" || f.accepts(&Value::String(r.ty.clone())))
-        {
-            continue;
-        }
-        let row = build(t, r);
-        if parsed
-            .filters
-            .iter()
-            .all(|f| f.col == "type" || f.accepts(field(&row, &f.col)))
-        {
-            hits.push((r, row));
-        }
+    // Rows are filtered on their precomputed subscription, type and id; only
+    // a filter or sort on another column builds every candidate row. A large
+    // tenant's 100,000 resources are then a cheap scan per page, and only the
+    // page's rows are built.
+    let wanted: HashSet<&str> = subs.iter().map(String::as_str).collect();
+    let cheap = |f: &Filter| f.col == "type" || f.col == "subscriptionId";
+    let mut hits: Vec<(&RowRef, Option<Value>)> = rows
+        .iter()
+        .filter(|r| wanted.contains(r.sub.as_str()))
+        .filter(|r| {
+            parsed.filters.iter().filter(|f| cheap(f)).all(|f| {
+                let v = if f.col == "type" { &r.ty } else { &r.sub };
+                f.accepts(&Value::String(v.clone()))
+            })
+        })
+        .map(|r| (r, None))
+        .collect();
+    let by_id = parsed.order.as_ref().is_some_and(|(c, _)| c == "id");
+    if parsed.filters.iter().any(|f| !cheap(f)) || (parsed.order.is_some() && !by_id) {
+        hits = hits
+            .into_iter()
+            .map(|(r, _)| (r, Some(build(t, r))))
+            .filter(|(_, row)| {
+                let row = row.as_ref().unwrap_or(&Value::Null);
+                parsed
+                    .filters
+                    .iter()
+                    .all(|f| cheap(f) || f.accepts(field(row, &f.col)))
+            })
+            .collect();
     }
     if let Some((col, desc)) = &parsed.order {
-        hits.sort_by(|a, b| {
-            let ka = field(&a.1, col).as_str().unwrap_or("").to_ascii_lowercase();
-            let kb = field(&b.1, col).as_str().unwrap_or("").to_ascii_lowercase();
-            if *desc {
-                kb.cmp(&ka)
-            } else {
-                ka.cmp(&kb)
+        let key = |h: &(&RowRef, Option<Value>)| -> String {
+            match &h.1 {
+                Some(row) if !by_id => field(row, col).as_str().unwrap_or("").to_ascii_lowercase(),
+                _ => item_id(t, h.0),
             }
-        });
+        };
+        hits.sort_by_cached_key(key);
+        if *desc {
+            hits.reverse();
+        }
     }
     let scope = format!("{tid}|{text}|{}", subs.join(","));
     let mut offset = options.get("$skip").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -323,7 +327,10 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
     let (range, more) = paging::window(hits.len(), offset, size);
     let data: Vec<Value> = hits[range.clone()]
         .iter()
-        .map(|(_, row)| project(row, parsed.project.as_deref()))
+        .map(|(r, row)| match row {
+            Some(row) => project(row, parsed.project.as_deref()),
+            None => project(&build(t, r), parsed.project.as_deref()),
+        })
         .collect();
     let mut out = json!({
         "totalRecords": hits.len(),
@@ -336,6 +343,14 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         out["$skipToken"] = Value::String(paging::encode(&sh.issuer, &scope, range.end));
     }
     Reply::json(StatusCode::OK, &out)
+}
+
+/// The lowercased id of a row's source item (the `order by id` key).
+fn item_id(t: &Tenant, r: &RowRef) -> String {
+    t.collection(r.coll)
+        .and_then(|c| c.items.get(r.idx))
+        .map(|i| i.id.clone())
+        .unwrap_or_default()
 }
 
 fn field<'a>(row: &'a Value, col: &str) -> &'a Value {
@@ -368,10 +383,11 @@ fn build(t: &Tenant, r: &RowRef) -> Value {
     let Some(v) = t
         .collection(r.coll)
         .and_then(|c| c.items.get(r.idx))
-        .map(|i| &i.value)
+        .map(|i| i.value())
     else {
         return Value::Null;
     };
+    let v = &v;
     let s = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     let s_or = |k: &str, d: Value| v.get(k).filter(|x| !x.is_null()).cloned().unwrap_or(d);
     let id = v.get("id").and_then(Value::as_str).unwrap_or("");

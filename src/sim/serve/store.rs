@@ -12,14 +12,29 @@ use std::path::Path;
 /// data plane, Power Platform) are part 2.
 const FAMILIES: &[&str] = &["arm", "graph", "resource-graph"];
 
-/// One item of a collection, with the keys requests select it by.
+/// One item of a collection, kept as its compact JSON text (a page is sent by
+/// joining item texts; a tree per item would cost five times the memory),
+/// with the keys requests select it by.
 #[derive(Debug, Clone)]
 pub struct Item {
-    pub value: Value,
+    pub json: Box<str>,
     /// Lowercased id, gallery `locations/{region}` segment removed.
     pub id: String,
     /// Lowercased subscription id from the item's id, else from its page's request URL.
     pub sub: Option<String>,
+    /// Lowercased `type`.
+    pub ty: Box<str>,
+    /// `resourceId` (app role assignments: the resource service principal).
+    pub resource_id: Option<Box<str>>,
+    /// `@odata.type` (directory objects of a group's members).
+    pub odata_type: Option<Box<str>>,
+}
+
+impl Item {
+    /// The item as a JSON tree, for the few answers that look inside one.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
 }
 
 /// A collection's items in export order, with lookup indexes.
@@ -40,12 +55,9 @@ pub struct Collection {
 }
 
 impl Collection {
-    fn push(&mut self, value: Value, meta_path: Option<&str>) {
-        let id = value
-            .get("id")
-            .and_then(Value::as_str)
-            .map(normalize_id)
-            .unwrap_or_default();
+    fn push(&mut self, value: &Value, meta_path: Option<&str>) {
+        let text = |k: &str| value.get(k).and_then(Value::as_str);
+        let id = text("id").map(normalize_id).unwrap_or_default();
         let sub = subscription_of(&id).or_else(|| meta_path.and_then(subscription_of));
         let list = match meta_path {
             Some(p) => Some(p.to_string()),
@@ -64,7 +76,17 @@ impl Collection {
         if let Some(l) = list.filter(|l| !l.is_empty()) {
             self.by_list.entry(l).or_default().push(idx);
         }
-        self.items.push(Item { value, id, sub });
+        self.items.push(Item {
+            json: value.to_string().into_boxed_str(),
+            id,
+            sub,
+            ty: text("type")
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .into_boxed_str(),
+            resource_id: text("resourceId").map(Into::into),
+            odata_type: text("@odata.type").map(Into::into),
+        });
     }
 }
 
@@ -209,8 +231,8 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
     let domains = collections
         .get("graph/organization")
         .and_then(|c| c.items.first())
-        .and_then(|o| o.value.get("verifiedDomains"))
-        .and_then(Value::as_array)
+        .map(Item::value)
+        .and_then(|o| o.get("verifiedDomains").and_then(Value::as_array).cloned())
         .map(|ds| {
             ds.iter()
                 .filter_map(|d| d.get("name").and_then(Value::as_str))
@@ -245,13 +267,15 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
 
 fn load_collection(raw: &RawExport, side: Side, name: &str) -> Result<Collection> {
     let mut c = Collection::default();
-    for page in raw.pages(side, name)? {
+    // One page in memory at a time: a large tenant's pages together are
+    // several times the size of the item texts kept.
+    raw.for_each_page(side, name, |page| {
         let meta_path = page
             .meta
             .as_ref()
             .and_then(|m| m.url.as_deref())
             .and_then(request_path);
-        let body = page.body;
+        let body = &page.body;
         if c.context.is_none() {
             c.context = body
                 .get("@odata.context")
@@ -264,22 +288,20 @@ fn load_collection(raw: &RawExport, side: Side, name: &str) -> Result<Collection
                     c.push(v, meta_path.as_deref());
                 }
             }
-            Value::Object(mut o) => {
+            Value::Object(o) => {
                 let list = ["value", "data"]
                     .iter()
-                    .find(|k| o.get(**k).is_some_and(|v| v.is_array() || v.is_null()))
-                    .copied();
+                    .find_map(|k| o.get(*k).filter(|v| v.is_array() || v.is_null()));
                 match list {
-                    Some(k) => {
-                        if let Some(Value::Array(items)) = o.remove(k) {
-                            for v in items {
-                                c.push(v, meta_path.as_deref());
-                            }
+                    Some(Value::Array(items)) => {
+                        for v in items {
+                            c.push(v, meta_path.as_deref());
                         }
                     }
+                    Some(_) => {}
                     // A one-object page (crossTenantAccessPolicy/default, an
                     // agreement, the openid configuration).
-                    None => c.push(Value::Object(o), meta_path.as_deref()),
+                    None => c.push(body, meta_path.as_deref()),
                 }
             }
             _ => return Err(Error::input(
@@ -288,7 +310,8 @@ fn load_collection(raw: &RawExport, side: Side, name: &str) -> Result<Collection
                 "save the response body exactly as the API returned it (see docs/raw-export.md)",
             )),
         }
-    }
+        Ok(())
+    })?;
     Ok(c)
 }
 
@@ -297,9 +320,12 @@ fn tenant_id(collections: &HashMap<String, Collection>) -> Option<String> {
     let org = collections
         .get("graph/organization")
         .and_then(|c| c.items.first())
-        .and_then(|o| o.value.get("id"))
-        .and_then(Value::as_str);
-    if let Some(id) = org {
+        .map(Item::value);
+    if let Some(id) = org
+        .as_ref()
+        .and_then(|o| o.get("id"))
+        .and_then(Value::as_str)
+    {
         return Some(id.to_ascii_lowercase());
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -309,7 +335,7 @@ fn tenant_id(collections: &HashMap<String, Collection>) -> Option<String> {
             .map(|c| c.items.as_slice())
             .unwrap_or(&[])
         {
-            if let Some(t) = item.value.get("tenantId").and_then(Value::as_str) {
+            if let Some(t) = item.value().get("tenantId").and_then(Value::as_str) {
                 *counts.entry(t.to_ascii_lowercase()).or_default() += 1;
             }
         }
@@ -330,7 +356,7 @@ fn subscriptions(collections: &HashMap<String, Collection>) -> Vec<String> {
     if let Some(c) = collections.get("arm/subscriptions") {
         for i in &c.items {
             add(i
-                .value
+                .value()
                 .get("subscriptionId")
                 .and_then(Value::as_str)
                 .map(str::to_ascii_lowercase)
@@ -339,8 +365,7 @@ fn subscriptions(collections: &HashMap<String, Collection>) -> Vec<String> {
     }
     if let Some(c) = collections.get("resource-graph/resourcecontainers") {
         for i in &c.items {
-            let ty = i.value.get("type").and_then(Value::as_str).unwrap_or("");
-            if ty.eq_ignore_ascii_case("microsoft.resources/subscriptions") {
+            if &*i.ty == "microsoft.resources/subscriptions" {
                 add(i.sub.clone());
             }
         }

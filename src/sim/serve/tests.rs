@@ -2,6 +2,7 @@
 
 use super::*;
 use serde_json::Value;
+use std::time::{Duration, Instant};
 
 const SRC: &str = "8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
 const TGT: &str = "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809";
@@ -307,5 +308,85 @@ fn reset_drops_the_connection_and_truncate_cuts_the_body() {
             serde_json::from_str::<Value>(&text).is_err(),
             "cut JSON must not parse"
         );
+    });
+}
+
+#[test]
+fn latency_delays_every_answer() {
+    let s = sim(SimOptions {
+        latency: Duration::from_millis(120),
+        ..SimOptions::default()
+    });
+    let token = s.token(SRC, ARM, "app");
+    rt().block_on(async {
+        let t0 = Instant::now();
+        let (st, _, _) = get(
+            &format!("{}/arm/subscriptions?api-version=2022-12-01", s.base_url()),
+            Some(&token),
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert!(t0.elapsed() >= Duration::from_millis(120));
+    });
+    assert!(s.log()[0].ms >= 120);
+}
+
+#[test]
+fn arm_and_graph_error_bodies_for_paths_data_and_methods() {
+    let s = sim(SimOptions::default());
+    let arm = s.token(SRC, ARM, "app");
+    let graph = s.token(SRC, GRAPH, "app");
+    let b = s.base_url();
+    rt().block_on(async {
+        let cases = [
+            (format!("{b}/arm/subscriptions/{SRC_SUB}/resourcegroups"), &arm, 400, "MissingApiVersionParameter"),
+            (format!("{b}/arm/subscriptions/00000000-0000-0000-0000-000000000009/resourcegroups?api-version=1"), &arm, 404, "SubscriptionNotFound"),
+            (format!("{b}/arm/subscriptions/{SRC_SUB}/resourceGroups/rg-x/providers/Microsoft.ContainerRegistry/registries/nope/replications?api-version=1"), &arm, 404, "ParentResourceNotFound"),
+            (format!("{b}/arm/subscriptions/{SRC_SUB}/providers/Microsoft.Web/sites?api-version=1"), &arm, 404, "ResourceNotFound"),
+            (format!("{b}/graph/v1.0/groups/00000000-0000-0000-0000-000000000009/members"), &graph, 404, "Request_ResourceNotFound"),
+        ];
+        for (url, token, status, code) in cases {
+            let (st, _, body) = get(&url, Some(token)).await;
+            assert_eq!((st, body["error"]["code"].as_str()), (status, Some(code)), "{url}");
+        }
+        let r = reqwest::Client::new()
+            .delete(format!("{b}/arm/subscriptions/{SRC_SUB}/resourcegroups/rg-app-prod?api-version=2021-04-01"))
+            .bearer_auth(&arm)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 405);
+    });
+    let log = s.log();
+    assert_eq!(log.last().map(|e| e.method.as_str()), Some("DELETE"));
+}
+
+#[test]
+fn expired_tokens_and_absent_collections() {
+    // An export whose source lacks graph/users and arm/locks.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::demo::extract(dir.path()).expect("demo");
+    std::fs::remove_dir_all(dir.path().join("source/graph/users")).expect("rm users");
+    std::fs::remove_dir_all(dir.path().join("source/arm/locks")).expect("rm locks");
+    let s = sim(SimOptions {
+        data: DataSource::Raw(dir.path().to_path_buf()),
+        ..SimOptions::default()
+    });
+    let b = s.base_url();
+    rt().block_on(async {
+        let graph = s.token(SRC, GRAPH, "app");
+        let (st, _, body) = get(&format!("{b}/graph/v1.0/users"), Some(&graph)).await;
+        assert_eq!((st, body["error"]["code"].as_str()), (403, Some("Authorization_RequestDenied")));
+        let arm = s.token(SRC, ARM, "app");
+        let url = format!("{b}/arm/subscriptions/{SRC_SUB}/providers/Microsoft.Authorization/locks?api-version=2016-09-01");
+        let (st, _, body) = get(&url, Some(&arm)).await;
+        assert_eq!((st, body["error"]["code"].as_str()), (403, Some("AuthorizationFailed")));
+        // The target still has both.
+        let tgt = s.token(TGT, GRAPH, "app");
+        let (st, _, _) = get(&format!("{b}/graph/v1.0/users"), Some(&tgt)).await;
+        assert_eq!(st, 200);
+        let old = s.shared.issuer.issue_at(SRC, ARM, "app", 1_000_000);
+        let (st, _, body) = get(&url, Some(&old)).await;
+        assert_eq!((st, body["error"]["code"].as_str()), (401, Some("ExpiredAuthenticationToken")));
     });
 }
