@@ -251,14 +251,18 @@ fn doctor(a: &DoctorArgs) -> Result<i32> {
     for r in &reports {
         println!("{}", r.tenant);
         for c in &r.checks {
+            // An error text may carry its own fix line; print one fix only.
+            let (detail, own_fix) = match c.detail.split_once("\n  fix: ") {
+                Some((d, f)) => (d, Some(f.to_string())),
+                None => (c.detail.as_str(), None),
+            };
             println!(
-                "  {} {:<40} {}",
-                if c.ok { "ok " } else { "MISSING" },
-                c.what,
-                c.detail
+                "  {} {:<40} {detail}",
+                if c.ok { "ok     " } else { "MISSING" },
+                c.what
             );
-            if let Some(fix) = &c.fix {
-                println!("      fix: {fix}");
+            if let Some(fix) = own_fix.or_else(|| c.fix.clone()) {
+                println!("          fix: {fix}");
             }
         }
         all_ok &= r.ok();

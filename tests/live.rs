@@ -465,3 +465,45 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
         .iter()
         .all(|e| e.service == "login" || e.status.is_none_or(|s| s >= 400)));
 }
+
+#[test]
+fn doctor_passes_against_the_demo_and_names_what_is_missing() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write_config(dir.path(), &config_text(&sim, "{tenant}"));
+    let run = Command::new(bin())
+        .args(["doctor", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run xtenant doctor");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(SOURCE) && stdout.contains(TARGET),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Graph Policy.Read.All"), "{stdout}");
+    assert!(!stdout.contains("MISSING"), "{stdout}");
+    assert!(!has_jwt(&stdout));
+
+    // Graph unreachable: the Graph checks fail with a fix, ARM still passes.
+    let broken = config_text(&sim, "{tenant}").replacen(
+        &format!("graph = \"{}/graph\"", sim.base_url()),
+        &format!("graph = \"{}/not-graph\"", sim.base_url()),
+        1,
+    );
+    let cfg = write_config(dir.path(), &broken);
+    let run = Command::new(bin())
+        .args(["doctor", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run xtenant doctor");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("MISSING Graph Directory.Read.All"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("fix:"), "{stdout}");
+    assert!(!stdout.contains("MISSING Resource Graph"), "{stdout}");
+}

@@ -5,25 +5,31 @@
 //! token's `roles` or `scp`) — then says per tenant what is missing and how to
 //! grant it.
 
-use super::spec::Spec;
 use crate::auth::TenantAuth;
-use crate::collect::arm::fetch as arm;
+use crate::collect::arm::{fetch as arm, fetch_rg as rg};
 use crate::error::Result;
 use crate::http::{Client, Paging, Request, Service};
 use crate::raw::Side;
 use serde_json::Value;
 
 /// Graph permissions the collectors need (application `roles` or delegated `scp`).
-pub const GRAPH_PERMISSIONS: &[(&str, &str)] = &[
+/// With what it is needed for, and a request that needs it.
+pub const GRAPH_PERMISSIONS: &[(&str, &str, &str)] = &[
     (
         "Directory.Read.All",
         "users, groups, members, organization, directory roles, licences",
+        "/users?$select=id&$top=1",
     ),
     (
         "Application.Read.All",
         "applications, service principals, app role assignments",
+        "/applications?$select=id&$top=1",
     ),
-    ("Policy.Read.All", "cross-tenant access policies"),
+    (
+        "Policy.Read.All",
+        "cross-tenant access policies",
+        "/policies/crossTenantAccessPolicy/default",
+    ),
 ];
 
 /// Actions that Reader grants and the ARM collectors use.
@@ -106,6 +112,7 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
         ),
     });
     if arm_token.is_ok() {
+        let mut rg_subs: Vec<String> = only.to_vec();
         let subs = list_subscriptions(client, t).await;
         match subs {
             Err(e) => report(check(
@@ -120,6 +127,7 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
                 } else {
                     only.to_vec()
                 };
+                rg_subs = wanted.clone();
                 report(check(
                     "ARM: list subscriptions",
                     !wanted.is_empty(),
@@ -149,7 +157,20 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
                             format!("missing {}", missing.join(", ")),
                             Some(reader_fix(t, Some(s))),
                         ),
-                        Err(e) => check(
+                        // No Permissions API here (a proxy, the simulator):
+                        // a listing that needs Reader decides instead.
+                        Err((Some(404), _)) => {
+                            let r = list_once(client, t, s).await;
+                            check(
+                                &format!("Reader on subscription {s}"),
+                                r.is_ok(),
+                                r.err().unwrap_or_else(|| {
+                                    "the Permissions API is not served; a resource group listing succeeded".into()
+                                }),
+                                Some(reader_fix(t, Some(s))),
+                            )
+                        }
+                        Err((_, e)) => check(
                             &format!("Reader on subscription {s}"),
                             false,
                             e,
@@ -160,12 +181,9 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
             }
         }
         // Resource Graph answers the same identity; one query proves it.
-        let url = format!(
-            "{}{}",
-            t.endpoints().arm,
-            crate::collect::arm::fetch_rg::PATH
-        );
-        let body = serde_json::json!({"query": "resourcecontainers | project id | limit 1", "options": {"$top": 1}});
+        let url = format!("{}{}", t.endpoints().arm, rg::PATH);
+        let mut body = rg::body(rg::CONTAINERS_QUERY, &rg_subs);
+        body["options"]["$top"] = 1.into();
         let r = client
             .send(&Request::query(Service::ResourceGraph, t, url, body))
             .await;
@@ -179,35 +197,31 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
         ));
     }
     if let Ok(tok) = &graph_token {
+        // The token's claims say what was granted; a request proves it (a
+        // user's delegated token carries scopes, not the directory role that
+        // decides what it may read).
         let granted = graph_grants(tok.token.expose());
-        for (perm, why) in GRAPH_PERMISSIONS {
-            let has = granted.iter().any(|g| {
+        let base = format!("{}/v1.0", t.endpoints().graph);
+        for (perm, why, probe) in GRAPH_PERMISSIONS {
+            let in_token = granted.iter().any(|g| {
                 g.eq_ignore_ascii_case(perm)
-                    // Broader grants imply the read.
                     || g.eq_ignore_ascii_case(&perm.replace(".Read.", ".ReadWrite."))
             });
+            let r = client
+                .send(&Request::get(Service::Graph, t, format!("{base}{probe}")))
+                .await;
+            let detail = match (&r, in_token) {
+                (Ok(_), true) => "granted (in the token, and a read succeeded)".to_string(),
+                (Ok(_), false) => format!("a read of {probe} succeeded"),
+                (Err(e), _) => format!("needed for {why}: {e}"),
+            };
             report(check(
                 &format!("Graph {perm}"),
-                has,
-                if has {
-                    "granted".to_string()
-                } else {
-                    format!("needed for {why}")
-                },
+                r.is_ok(),
+                detail,
                 Some(graph_fix(t, perm)),
             ));
         }
-        let org = Spec::graph("graph/organization", "/organization", "");
-        let url = org.url(&format!("{}/v1.0", t.endpoints().graph), &[]);
-        let r = client.send(&Request::get(Service::Graph, t, url)).await;
-        report(check(
-            "Graph: read the organization",
-            r.is_ok(),
-            r.err()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "answered".into()),
-            Some(graph_fix(t, "Directory.Read.All")),
-        ));
     }
     TenantReport {
         side: t.side(),
@@ -249,20 +263,37 @@ async fn list_subscriptions(client: &Client, t: &TenantAuth) -> Result<Vec<Strin
 }
 
 /// The read actions of [`READ_ACTIONS`] the permissions at `s` do not grant.
-async fn permissions(client: &Client, t: &TenantAuth, s: &str) -> Result<Vec<String>, String> {
+async fn permissions(
+    client: &Client,
+    t: &TenantAuth,
+    s: &str,
+) -> Result<Vec<String>, (Option<u16>, String)> {
     let url = arm::PERMISSIONS.url(&t.endpoints().arm, &[("s", s)]);
     let r = client
         .send(&Request::get(Service::Arm, t, url).subscription(s))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| (e.as_http().and_then(|h| h.status), e.to_string()))?;
     let v: Value =
-        serde_json::from_slice(&r.body).map_err(|e| format!("unreadable answer: {e}"))?;
+        serde_json::from_slice(&r.body).map_err(|e| (None, format!("unreadable answer: {e}")))?;
     let perms = v["value"].as_array().cloned().unwrap_or_default();
     Ok(READ_ACTIONS
         .iter()
         .filter(|a| !allowed(&perms, a))
         .map(|a| a.to_string())
         .collect())
+}
+
+/// One resource group listing of `s`: what Reader allows.
+async fn list_once(client: &Client, t: &TenantAuth, s: &str) -> Result<(), String> {
+    let url = format!(
+        "{}/subscriptions/{s}/resourcegroups?api-version=2021-04-01&$top=1",
+        t.endpoints().arm
+    );
+    client
+        .send(&Request::get(Service::Arm, t, url).subscription(s))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Whether a permissions list allows `action` (wildcards, notActions).

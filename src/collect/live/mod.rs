@@ -193,6 +193,9 @@ struct Req {
     subscription: Option<String>,
     paging: Paging,
     consistency: bool,
+    /// A 404 means "nothing there", not a failure (a Marketplace plan whose
+    /// terms were never looked at in that subscription).
+    absent_ok: bool,
 }
 
 struct Ctx<'a> {
@@ -358,6 +361,7 @@ impl Ctx<'_> {
             subscription: sub.map(str::to_string),
             paging,
             consistency: spec.consistency,
+            absent_ok: spec.fanout == Fanout::MarketplaceAgreements,
         }
     }
 
@@ -489,6 +493,7 @@ impl Ctx<'_> {
                 subscription: None,
                 paging: Paging::ResourceGraph,
                 consistency: false,
+                absent_ok: false,
             })
             .collect();
         self.run(auth, collection, reqs, Some(EMPTY_RG)).await
@@ -684,6 +689,7 @@ impl Ctx<'_> {
         bar: &progress::Bar,
     ) -> (usize, Option<String>) {
         let mut part = writer.part(i);
+        let absent_ok = req.absent_ok;
         let mut request = match req.body {
             Some(b) => Request::query(req.service, auth, req.url, b),
             None => Request::get(req.service, auth, req.url),
@@ -707,7 +713,11 @@ impl Ctx<'_> {
         };
         let result = self.client.pages(request, req.paging, &mut sink).await;
         let pages = part.pages();
-        (pages, result.err().map(|e| e.to_string()))
+        match result {
+            Ok(_) => (pages, None),
+            Err(e) if absent_ok && e.as_http().and_then(|h| h.status) == Some(404) => (pages, None),
+            Err(e) => (pages, Some(e.to_string())),
+        }
     }
 }
 
