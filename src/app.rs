@@ -158,6 +158,15 @@ pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&
         t.throttled,
         t.bytes as f64 / 1_000_000.0
     );
+    for (name, st) in &s.stats.services {
+        println!(
+            "  {name:<15} {:>7} requests {:>5} retries {:>5} throttled {:>8.1} s waiting for quota or backoff",
+            st.requests,
+            st.retries,
+            st.throttled,
+            st.waited_ms as f64 / 1000.0
+        );
+    }
     for (side, rg) in crate::raw::Side::BOTH.iter().zip(s.resource_graph) {
         if rg {
             println!(

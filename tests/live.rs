@@ -507,3 +507,46 @@ fn doctor_passes_against_the_demo_and_names_what_is_missing() {
     assert!(stdout.contains("fix:"), "{stdout}");
     assert!(!stdout.contains("MISSING Resource Graph"), "{stdout}");
 }
+
+#[test]
+fn a_configured_subscription_the_identity_cannot_see_makes_subscriptions_partial() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = "0badc0de-0000-4000-8000-000000000001";
+    let text = config_text(&sim, "{tenant}").replacen(
+        "name = \"Contoso\"\n",
+        &format!(
+            "name = \"Contoso\"\nsubscriptions = [\"5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01\", \"{missing}\"]\n"
+        ),
+        1,
+    );
+    let cfg = write_config(dir.path(), &text);
+    let config = Config::load(&cfg).expect("config");
+    let mut opts = LiveOptions::new(dir.path().join("raw"));
+    opts.arm_source = ArmSource::Rest;
+    let snap = dir.path().join("snap");
+    let (manifest, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+    let subs = summary
+        .collections
+        .iter()
+        .find(|c| c.side == Side::Source && c.collection == "arm/subscriptions")
+        .expect("report");
+    assert_eq!(subs.status, Status::Partial);
+    assert!(
+        subs.error.as_deref().unwrap_or("").contains(missing),
+        "{subs:?}"
+    );
+    assert_eq!(
+        manifest.table_status("subscriptions", Side::Source),
+        Status::Partial
+    );
+    // Only the subscription in scope was listed.
+    let log = sim.log();
+    assert!(log.iter().any(|e| e
+        .path
+        .contains("5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Compute/disks")));
+    assert!(!log.iter().any(|e| e
+        .path
+        .contains("9d4c2a1e-7b3f-4c5d-8e6a-1f2b3c4d5e02/providers/Microsoft.Compute/disks")));
+}

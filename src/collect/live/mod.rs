@@ -251,6 +251,20 @@ impl Ctx<'_> {
             let _ = rbac_done.send(true);
             return false;
         };
+        let missing: Vec<&String> = only
+            .iter()
+            .filter(|o| !subs.iter().any(|s| s.eq_ignore_ascii_case(o.trim())))
+            .collect();
+        if !missing.is_empty() {
+            // Asked for and not visible: what the rules would read about
+            // them is missing, which must not pass for "nothing there".
+            let why = format!(
+                "subscriptions named in [{}] subscriptions are not visible to the signed-in identity: {}; grant it Reader there or correct the list",
+                side.as_str(),
+                missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            );
+            self.mark_partial(side, arm::SUBSCRIPTIONS.collection, &why);
+        }
         let use_rg = match self.arm_source {
             ArmSource::Rest => false,
             ArmSource::ResourceGraph => true,
@@ -594,6 +608,28 @@ impl Ctx<'_> {
         r
     }
 
+    /// Downgrades a written collection to partial, with why.
+    fn mark_partial(&self, side: Side, collection: &str, why: &str) {
+        if let Ok(mut v) = self.reports.lock() {
+            if let Some(r) = v
+                .iter_mut()
+                .find(|r| r.side == side && r.collection == collection)
+            {
+                r.status = Status::Partial;
+                r.error = Some(why.to_string());
+            }
+        }
+        tracing::warn!(side = side.as_str(), collection, "{why}");
+        let dir = self.writer.root().join(side.as_str()).join(collection);
+        let _ = crate::raw::write::write_status(
+            &dir,
+            &CollectionStatus {
+                status: Status::Partial.as_str().to_string(),
+                error: Some(why.to_string()),
+            },
+        );
+    }
+
     /// Marks a collection failed without sending anything.
     fn give_up(&self, side: Side, collection: &str, why: &str) -> CollectionReport {
         let report = CollectionReport {
@@ -631,6 +667,7 @@ impl Ctx<'_> {
         empty: Option<&[u8]>,
     ) -> CollectionReport {
         let side = auth.side();
+        let started = Instant::now();
         let writer = match self.writer.collection(side, collection) {
             Ok(w) => w,
             Err(e) => {
@@ -676,6 +713,15 @@ impl Ctx<'_> {
                 report.error = Some(e.to_string());
             }
         }
+        tracing::info!(
+            side = side.as_str(),
+            collection,
+            status = report.status.as_str(),
+            requests = report.requests,
+            pages = report.pages,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "collected"
+        );
         report
     }
 
