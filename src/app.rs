@@ -106,6 +106,13 @@ fn collect(a: &CollectArgs) -> Result<i32> {
             exit::OK
         });
     };
+    if a.live.save_raw.is_some() || a.live.fill_from.is_some() {
+        return Err(Error::input(
+            crate::error::Location::default(),
+            "--save-raw and --fill-from belong to live collection, not to --from-dir",
+            "drop them (the raw export is already on disk), or drop --from-dir to collect live",
+        ));
+    }
     let config = resolve_config(a.config.as_deref(), from_dir)?;
     let (manifest, inv) = crate::collect::offline(from_dir, &a.out, &config)?;
     print_collect_summary(&manifest, &inv, &a.out);
