@@ -124,6 +124,18 @@ fn rg_error(status: StatusCode, code: &str, details: Value) -> Reply {
     )
 }
 
+/// Resource Graph's 429: `RateLimiting`, `Retry-After` and the quota headers at 0.
+pub fn throttled(retry_after: std::time::Duration) -> Reply {
+    rg_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RateLimiting",
+        json!([{"code": "RateLimiting", "message": "Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help."}]),
+    )
+    .header("retry-after", retry_after_secs(retry_after).to_string())
+    .header("x-ms-user-quota-remaining", "0")
+    .header("x-ms-user-quota-resets-after", hhmmss(retry_after))
+}
+
 fn invalid_query(what: &str) -> Reply {
     rg_error(
         StatusCode::BAD_REQUEST,
@@ -176,16 +188,7 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             ("x-ms-user-quota-remaining", remaining.to_string()),
             ("x-ms-user-quota-resets-after", hhmmss(resets_after)),
         ],
-        Take::Throttled { retry_after } => {
-            return rg_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RateLimiting",
-                json!([{"code": "RateLimiting", "message": "Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help."}]),
-            )
-            .header("retry-after", retry_after_secs(retry_after).to_string())
-            .header("x-ms-user-quota-remaining", "0")
-            .header("x-ms-user-quota-resets-after", hhmmss(retry_after));
-        }
+        Take::Throttled { retry_after } => return throttled(retry_after),
     };
     let mut reply = match sh.store.tenant(&claims.tid) {
         Some((i, t)) => query(sh, ctx, &claims.tid, t, &sh.rg[i]),
@@ -342,7 +345,20 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
     if more {
         out["$skipToken"] = Value::String(paging::encode(&sh.issuer, &scope, range.end));
     }
-    Reply::json(StatusCode::OK, &out)
+    let reply = Reply::json(StatusCode::OK, &out);
+    if reply.body.len() > sh.rg_max_payload {
+        // The service refuses a page over its payload cap; the client is to
+        // ask for fewer rows ($top) or fewer columns.
+        return rg_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            json!([{"code": "ResponsePayloadTooLarge", "message": format!(
+                "Response payload size is {}, and has exceeded the limit of {}. Please consider querying less data at a time and make paginated call if needed.",
+                reply.body.len(), sh.rg_max_payload
+            )}]),
+        );
+    }
+    reply
 }
 
 /// The lowercased id of a row's source item (the `order by id` key).
