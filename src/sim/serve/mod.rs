@@ -399,6 +399,12 @@ impl SimHandle {
         self.shared.issuer.issue(tenant, audience, client_id)
     }
 
+    /// Every token the simulator has issued (token endpoint and [`Self::token`]):
+    /// a test greps a run's files and logs for them.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.issuer.issued()
+    }
+
     /// The tenants served: side and lowercased tenant id.
     pub fn tenants(&self) -> Vec<(Side, String)> {
         self.shared

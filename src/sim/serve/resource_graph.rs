@@ -308,6 +308,11 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
             hits.reverse();
         }
     }
+    let mut truncated = false;
+    if let Some(n) = parsed.limit {
+        truncated = hits.len() > n;
+        hits.truncate(n);
+    }
     let scope = format!("{tid}|{text}|{}", subs.join(","));
     let mut offset = options.get("$skip").and_then(Value::as_u64).unwrap_or(0) as usize;
     if let Some(tok) = options.get("$skipToken").and_then(Value::as_str) {
@@ -328,6 +333,9 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         .map(|n| n as usize);
     let size = paging::size(top, paging::RG_DEFAULT, paging::RG_MAX, sh.page_size);
     let (range, more) = paging::window(hits.len(), offset, size);
+    // A limited query is not paged: the rows past the page are simply cut.
+    let more = more && parsed.limit.is_none();
+    truncated |= parsed.limit.is_some() && range.end < hits.len();
     let data: Vec<Value> = hits[range.clone()]
         .iter()
         .map(|(r, row)| match row {
@@ -340,7 +348,7 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         "count": data.len(),
         "data": data,
         "facets": [],
-        "resultTruncated": "false",
+        "resultTruncated": if truncated { "true" } else { "false" },
     });
     if more {
         out["$skipToken"] = Value::String(paging::encode(&sh.issuer, &scope, range.end));
@@ -454,6 +462,9 @@ pub struct Query {
     pub filters: Vec<Filter>,
     pub project: Option<Vec<String>>,
     pub order: Option<(String, bool)>,
+    /// `limit N` / `take N`: at most N rows, no paging, `resultTruncated`
+    /// "true" when rows were cut (the service's rule).
+    pub limit: Option<usize>,
 }
 
 /// `col in~ (...)`, `col =~ 'x'` (case-insensitive) or `in` / `==` (exact).
@@ -534,6 +545,7 @@ pub fn parse(text: &str) -> Result<Query, String> {
         filters: Vec::new(),
         project: None,
         order: None,
+        limit: None,
     };
     for stage in &stages[1..] {
         let st = stage.trim();
@@ -551,6 +563,13 @@ pub fn parse(text: &str) -> Result<Query, String> {
                 }
                 q.project = Some(cols);
             }
+            "limit" | "take" => {
+                let n: usize = rest
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{st}': expected '{op} N' with a whole number"))?;
+                q.limit = Some(q.limit.map_or(n, |m: usize| m.min(n)));
+            }
             "order" | "sort" => {
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 match words.as_slice() {
@@ -561,7 +580,7 @@ pub fn parse(text: &str) -> Result<Query, String> {
                     _ => return Err(format!("'{st}': expected 'order by COLUMN [asc|desc]'")),
                 }
             }
-            _ => return Err(format!("operator '{op}' is not served: the simulator understands where, project and order by")),
+            _ => return Err(format!("operator '{op}' is not served: the simulator understands where, project, order by and limit")),
         }
     }
     Ok(q)
@@ -634,6 +653,11 @@ mod tests {
         assert!(parse("authorizationresources")
             .unwrap_err()
             .contains("not served"));
+        assert_eq!(
+            parse("resourcecontainers | project id | limit 1").map(|q| q.limit),
+            Ok(Some(1))
+        );
+        assert!(parse("resources | limit many").is_err());
         assert!(parse("resources | summarize count()")
             .unwrap_err()
             .contains("'summarize'"));
