@@ -440,9 +440,17 @@ async fn serve(
 ) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Reply::json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &serde_json::json!({"error": {"code": "RequestEntityTooLarge",
+                    "message": format!("The request body is over {MAX_BODY} bytes or could not be read.")}}),
+            )
+            .into_response()
+        }
+    };
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);
     let path_and_query = match &raw_query {

@@ -275,10 +275,11 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         .iter()
         .filter(|r| wanted.contains(r.sub.as_str()))
         .filter(|r| {
-            parsed.filters.iter().filter(|f| cheap(f)).all(|f| {
-                let v = if f.col == "type" { &r.ty } else { &r.sub };
-                f.accepts(&Value::String(v.clone()))
-            })
+            parsed
+                .filters
+                .iter()
+                .filter(|f| cheap(f))
+                .all(|f| f.accepts_str(if f.col == "type" { &r.ty } else { &r.sub }))
         })
         .map(|r| (r, None))
         .collect();
@@ -477,7 +478,10 @@ pub struct Filter {
 
 impl Filter {
     fn accepts(&self, v: &Value) -> bool {
-        let Some(s) = v.as_str() else { return false };
+        v.as_str().is_some_and(|s| self.accepts_str(s))
+    }
+
+    fn accepts_str(&self, s: &str) -> bool {
         if self.ci {
             self.values.iter().any(|x| x.eq_ignore_ascii_case(s))
         } else {
