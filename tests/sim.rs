@@ -726,3 +726,34 @@ fn the_cli_refuses_a_bad_fault_spec_and_sim_token_prints_only_a_token() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AADSTS90002"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_graph_refuses_a_page_over_its_payload_cap_and_a_smaller_top_passes() {
+    let sim = Simulator::start(SimOptions {
+        rg_max_payload: 4_000,
+        ..SimOptions::default()
+    })
+    .expect("simulator");
+    let token = sim.token(SRC, ARM, "app");
+    let http = reqwest::Client::new();
+    let url = format!(
+        "{}/arm/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+        sim.base_url()
+    );
+    let query = "resources | where type in~ ('microsoft.compute/disks') | project id, name, type, properties";
+    let send = |top: u64| {
+        http.post(&url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"query": query, "options": {"$top": top}}))
+            .send()
+    };
+    let r = send(1000).await.expect("send");
+    assert_eq!(r.status().as_u16(), 400);
+    let b: Value = r.json().await.expect("json");
+    assert_eq!(b["error"]["details"][0]["code"], "ResponsePayloadTooLarge");
+    assert!(b["error"]["details"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("limit of 4000")));
+    let r = send(1).await.expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+}

@@ -216,6 +216,9 @@ enum Target {
     ChildList { coll: &'static str },
     /// `.../agreements/current`: one Marketplace agreement.
     Agreement,
+    /// `.../providers/Microsoft.Authorization/permissions` at a subscription
+    /// or resource group: the caller's effective permissions.
+    Permissions,
 }
 
 pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply {
@@ -317,6 +320,10 @@ fn resolve(_sub: &str, rest: &[&str], ctx: &Ctx) -> Option<Target> {
             coll: "arm/providers",
             rg_prefix: None,
         },
+        ["providers", "microsoft.authorization", "permissions"]
+        | ["resourcegroups", _, "providers", "microsoft.authorization", "permissions"] => {
+            Target::Permissions
+        }
         ["providers", ns, ty] => Target::SubList {
             coll: sub_type(ns, ty)?,
             rg_prefix: None,
@@ -408,6 +415,21 @@ fn answer(
             }
             list_page(sh, ctx, claims, path, &idx, c)
         }
+        Target::Permissions => match t.collection("arm/permissions") {
+            // Saved by a live run: what that identity had.
+            Some(c) => {
+                let mut idx = c.by_sub.get(sub).cloned().unwrap_or_default();
+                idx.extend(c.unscoped.iter().copied());
+                list_page(sh, ctx, claims, path, &idx, c)
+            }
+            // Otherwise the identity reads everything (Reader), which is
+            // what collection needs; a missing role is simulated by
+            // leaving collections out of the export.
+            None => Reply::json(
+                StatusCode::OK,
+                &json!({"value": [{"actions": ["*/read"], "notActions": [], "dataActions": [], "notDataActions": []}]}),
+            ),
+        },
         Target::Agreement => {
             let Some(c) = t.collection("arm/marketplace-agreements") else {
                 return not_collected(claims, "arm/marketplace-agreements", path);

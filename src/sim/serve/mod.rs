@@ -67,6 +67,9 @@ pub struct SimOptions {
     /// real service indexes every resource); off serves only the export's
     /// `resource-graph/*` rows.
     pub rg_from_arm: bool,
+    /// Resource Graph refuses a page larger than this with
+    /// `ResponsePayloadTooLarge` (the service's cap is 16 MiB).
+    pub rg_max_payload: usize,
 }
 
 impl Default for SimOptions {
@@ -81,6 +84,7 @@ impl Default for SimOptions {
             page_size: None,
             log_file: None,
             rg_from_arm: true,
+            rg_max_payload: 16 * 1024 * 1024,
         }
     }
 }
@@ -95,6 +99,7 @@ pub struct Shared {
     pub latency: Duration,
     pub page_size: Option<usize>,
     pub rg: Vec<resource_graph::Tables>,
+    pub rg_max_payload: usize,
 }
 
 /// A response the service modules build; turned into an HTTP response once.
@@ -300,6 +305,7 @@ impl Simulator {
             latency: opts.latency,
             page_size: opts.page_size,
             rg,
+            rg_max_payload: opts.rg_max_payload,
         });
         let want = opts
             .addr
@@ -393,6 +399,12 @@ impl SimHandle {
         self.shared.issuer.issue(tenant, audience, client_id)
     }
 
+    /// Every token the simulator has issued (token endpoint and [`Self::token`]):
+    /// a test greps a run's files and logs for them.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.issuer.issued()
+    }
+
     /// The tenants served: side and lowercased tenant id.
     pub fn tenants(&self) -> Vec<(Side, String)> {
         self.shared
@@ -428,9 +440,17 @@ async fn serve(
 ) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Reply::json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &serde_json::json!({"error": {"code": "RequestEntityTooLarge",
+                    "message": format!("The request body is over {MAX_BODY} bytes or could not be read.")}}),
+            )
+            .into_response()
+        }
+    };
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);
     let path_and_query = match &raw_query {
@@ -557,6 +577,9 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
         Fault::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, true),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, false),
     };
+    if (service, f) == (Service::ResourceGraph, Fault::TooMany) {
+        return resource_graph::throttled(Duration::from_secs(1));
+    }
     let r = match (service, f) {
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),
         (Service::Graph, Fault::Unavailable) => graph::error(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."),

@@ -124,6 +124,18 @@ fn rg_error(status: StatusCode, code: &str, details: Value) -> Reply {
     )
 }
 
+/// Resource Graph's 429: `RateLimiting`, `Retry-After` and the quota headers at 0.
+pub fn throttled(retry_after: std::time::Duration) -> Reply {
+    rg_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RateLimiting",
+        json!([{"code": "RateLimiting", "message": "Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help."}]),
+    )
+    .header("retry-after", retry_after_secs(retry_after).to_string())
+    .header("x-ms-user-quota-remaining", "0")
+    .header("x-ms-user-quota-resets-after", hhmmss(retry_after))
+}
+
 fn invalid_query(what: &str) -> Reply {
     rg_error(
         StatusCode::BAD_REQUEST,
@@ -176,16 +188,7 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             ("x-ms-user-quota-remaining", remaining.to_string()),
             ("x-ms-user-quota-resets-after", hhmmss(resets_after)),
         ],
-        Take::Throttled { retry_after } => {
-            return rg_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RateLimiting",
-                json!([{"code": "RateLimiting", "message": "Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help."}]),
-            )
-            .header("retry-after", retry_after_secs(retry_after).to_string())
-            .header("x-ms-user-quota-remaining", "0")
-            .header("x-ms-user-quota-resets-after", hhmmss(retry_after));
-        }
+        Take::Throttled { retry_after } => return throttled(retry_after),
     };
     let mut reply = match sh.store.tenant(&claims.tid) {
         Some((i, t)) => query(sh, ctx, &claims.tid, t, &sh.rg[i]),
@@ -272,10 +275,11 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         .iter()
         .filter(|r| wanted.contains(r.sub.as_str()))
         .filter(|r| {
-            parsed.filters.iter().filter(|f| cheap(f)).all(|f| {
-                let v = if f.col == "type" { &r.ty } else { &r.sub };
-                f.accepts(&Value::String(v.clone()))
-            })
+            parsed
+                .filters
+                .iter()
+                .filter(|f| cheap(f))
+                .all(|f| f.accepts_str(if f.col == "type" { &r.ty } else { &r.sub }))
         })
         .map(|r| (r, None))
         .collect();
@@ -305,6 +309,11 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
             hits.reverse();
         }
     }
+    let mut truncated = false;
+    if let Some(n) = parsed.limit {
+        truncated = hits.len() > n;
+        hits.truncate(n);
+    }
     let scope = format!("{tid}|{text}|{}", subs.join(","));
     let mut offset = options.get("$skip").and_then(Value::as_u64).unwrap_or(0) as usize;
     if let Some(tok) = options.get("$skipToken").and_then(Value::as_str) {
@@ -325,6 +334,9 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         .map(|n| n as usize);
     let size = paging::size(top, paging::RG_DEFAULT, paging::RG_MAX, sh.page_size);
     let (range, more) = paging::window(hits.len(), offset, size);
+    // A limited query is not paged: the rows past the page are simply cut.
+    let more = more && parsed.limit.is_none();
+    truncated |= parsed.limit.is_some() && range.end < hits.len();
     let data: Vec<Value> = hits[range.clone()]
         .iter()
         .map(|(r, row)| match row {
@@ -337,12 +349,25 @@ fn query(sh: &Shared, ctx: &Ctx, tid: &str, t: &Tenant, tables: &Tables) -> Repl
         "count": data.len(),
         "data": data,
         "facets": [],
-        "resultTruncated": "false",
+        "resultTruncated": if truncated { "true" } else { "false" },
     });
     if more {
         out["$skipToken"] = Value::String(paging::encode(&sh.issuer, &scope, range.end));
     }
-    Reply::json(StatusCode::OK, &out)
+    let reply = Reply::json(StatusCode::OK, &out);
+    if reply.body.len() > sh.rg_max_payload {
+        // The service refuses a page over its payload cap; the client is to
+        // ask for fewer rows ($top) or fewer columns.
+        return rg_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            json!([{"code": "ResponsePayloadTooLarge", "message": format!(
+                "Response payload size is {}, and has exceeded the limit of {}. Please consider querying less data at a time and make paginated call if needed.",
+                reply.body.len(), sh.rg_max_payload
+            )}]),
+        );
+    }
+    reply
 }
 
 /// The lowercased id of a row's source item (the `order by id` key).
@@ -438,6 +463,9 @@ pub struct Query {
     pub filters: Vec<Filter>,
     pub project: Option<Vec<String>>,
     pub order: Option<(String, bool)>,
+    /// `limit N` / `take N`: at most N rows, no paging, `resultTruncated`
+    /// "true" when rows were cut (the service's rule).
+    pub limit: Option<usize>,
 }
 
 /// `col in~ (...)`, `col =~ 'x'` (case-insensitive) or `in` / `==` (exact).
@@ -450,7 +478,10 @@ pub struct Filter {
 
 impl Filter {
     fn accepts(&self, v: &Value) -> bool {
-        let Some(s) = v.as_str() else { return false };
+        v.as_str().is_some_and(|s| self.accepts_str(s))
+    }
+
+    fn accepts_str(&self, s: &str) -> bool {
         if self.ci {
             self.values.iter().any(|x| x.eq_ignore_ascii_case(s))
         } else {
@@ -518,6 +549,7 @@ pub fn parse(text: &str) -> Result<Query, String> {
         filters: Vec::new(),
         project: None,
         order: None,
+        limit: None,
     };
     for stage in &stages[1..] {
         let st = stage.trim();
@@ -535,6 +567,13 @@ pub fn parse(text: &str) -> Result<Query, String> {
                 }
                 q.project = Some(cols);
             }
+            "limit" | "take" => {
+                let n: usize = rest
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{st}': expected '{op} N' with a whole number"))?;
+                q.limit = Some(q.limit.map_or(n, |m: usize| m.min(n)));
+            }
             "order" | "sort" => {
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 match words.as_slice() {
@@ -545,7 +584,7 @@ pub fn parse(text: &str) -> Result<Query, String> {
                     _ => return Err(format!("'{st}': expected 'order by COLUMN [asc|desc]'")),
                 }
             }
-            _ => return Err(format!("operator '{op}' is not served: the simulator understands where, project and order by")),
+            _ => return Err(format!("operator '{op}' is not served: the simulator understands where, project, order by and limit")),
         }
     }
     Ok(q)
@@ -618,6 +657,11 @@ mod tests {
         assert!(parse("authorizationresources")
             .unwrap_err()
             .contains("not served"));
+        assert_eq!(
+            parse("resourcecontainers | project id | limit 1").map(|q| q.limit),
+            Ok(Some(1))
+        );
+        assert!(parse("resources | limit many").is_err());
         assert!(parse("resources | summarize count()")
             .unwrap_err()
             .contains("'summarize'"));

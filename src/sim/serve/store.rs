@@ -221,13 +221,18 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
             }
         }
     }
-    let id = tenant_id(&collections).ok_or_else(|| {
-        Error::input(
-            Location::file(raw.side_dir(side)),
-            format!("cannot tell the {} tenant's id", side.as_str()),
-            "include graph/organization (or arm/subscriptions with tenantId) in the export",
-        )
-    })?;
+    let id = tenant_id(&collections)
+        .or_else(|| configured_tenant(raw, side))
+        .ok_or_else(|| {
+            Error::input(
+                Location::file(raw.side_dir(side)),
+                format!("cannot tell the {} tenant's id", side.as_str()),
+                format!(
+                    "include graph/organization (or arm/subscriptions with tenantId) in the export, or put an xtenant.toml with [{}] tenant_id beside it",
+                    side.as_str()
+                ),
+            )
+        })?;
     let domains = collections
         .get("graph/organization")
         .and_then(|c| c.items.first())
@@ -341,6 +346,17 @@ fn tenant_id(collections: &HashMap<String, Collection>) -> Option<String> {
         }
     }
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(t, _)| t)
+}
+
+/// The tenant id an `xtenant.toml` at the export's root gives the side.
+fn configured_tenant(raw: &RawExport, side: Side) -> Option<String> {
+    let path = raw.root().join(crate::config::FILE_NAME);
+    let cfg = crate::config::Config::load(&path).ok()?;
+    let t = match side {
+        Side::Source => cfg.source.tenant_id,
+        Side::Target => cfg.target.tenant_id,
+    };
+    t.map(|t| t.to_ascii_lowercase())
 }
 
 /// Subscriptions listed by `arm/subscriptions`, then any only Resource Graph knows.
@@ -457,5 +473,25 @@ mod tests {
         assert_eq!(pa.unscoped.len(), 1);
         assert!(src.children["graph/group-members"].len() == 2);
         assert!(s.sub_owner["e3f1a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a03"] == vec![1]);
+    }
+
+    #[test]
+    fn tenant_ids_fall_back_to_the_config_beside_the_export() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        crate::demo::extract(dir.path()).expect("demo");
+        for side in ["source", "target"] {
+            std::fs::remove_dir_all(dir.path().join(side).join("graph/organization")).expect("rm");
+            std::fs::remove_dir_all(dir.path().join(side).join("arm/subscriptions")).expect("rm");
+        }
+        let s = Store::load(dir.path()).expect("load");
+        assert_eq!(s.tenants[1].id, "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809");
+        std::fs::remove_file(dir.path().join(crate::config::FILE_NAME)).expect("rm config");
+        let e = Store::load(dir.path())
+            .expect_err("no id anywhere")
+            .to_string();
+        assert!(
+            e.contains("cannot tell the source tenant's id") && e.contains("tenant_id"),
+            "{e}"
+        );
     }
 }

@@ -390,3 +390,33 @@ fn expired_tokens_and_absent_collections() {
         assert_eq!((st, body["error"]["code"].as_str()), (401, Some("ExpiredAuthenticationToken")));
     });
 }
+
+#[test]
+fn doctor_requests_permissions_and_a_limited_query() {
+    let s = sim(SimOptions::default());
+    let arm = s.token(SRC, ARM, "app");
+    let b = s.base_url();
+    rt().block_on(async {
+        let (st, _, body) = get(
+            &format!("{b}/arm/subscriptions/{SRC_SUB}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01"),
+            Some(&arm),
+        )
+        .await;
+        assert_eq!(st, 200, "{body}");
+        assert_eq!(body["value"][0]["actions"][0], "*/read");
+        let r = reqwest::Client::new()
+            .post(format!("{b}/arm/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"))
+            .bearer_auth(&arm)
+            .header("content-type", "application/json")
+            .body(r#"{"query": "resourcecontainers | project id | limit 1", "options": {"$top": 1}}"#)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 200);
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["count"], 1);
+        assert_eq!(body["resultTruncated"], "true");
+        assert!(body.get("$skipToken").is_none());
+        assert_eq!(body["data"][0].as_object().map(|o| o.len()), Some(1));
+    });
+}

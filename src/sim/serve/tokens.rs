@@ -80,11 +80,21 @@ pub fn random_key() -> [u8; 32] {
 /// Issues and verifies tokens with one process-private key.
 pub struct Issuer {
     key: [u8; 32],
+    /// Every token issued, for tests that grep a run's outputs for them.
+    issued: std::sync::Mutex<Vec<String>>,
 }
 
 impl Issuer {
     pub fn new(key: [u8; 32]) -> Self {
-        Issuer { key }
+        Issuer {
+            key,
+            issued: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Every token issued so far (HTTP and in-process), oldest first.
+    pub fn issued(&self) -> Vec<String> {
+        self.issued.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// A token for `tenant`, `audience` (a resource URI such as
@@ -115,7 +125,11 @@ impl Issuer {
         let payload = B64.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signing_input = format!("{header}.{payload}");
         let sig = B64.encode(hmac_sha256(&self.key, signing_input.as_bytes()));
-        format!("{signing_input}.{sig}")
+        let token = format!("{signing_input}.{sig}");
+        if let Ok(mut v) = self.issued.lock() {
+            v.push(token.clone());
+        }
+        token
     }
 
     /// Checks the signature and expiry of a bearer token and returns its claims.
