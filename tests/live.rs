@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use xtenant::collect::live::{self, ArmSource, LiveOptions};
 use xtenant::collect::Status;
 use xtenant::config::Config;
@@ -21,21 +20,21 @@ fn demo_dir() -> PathBuf {
     common::manifest_dir().join("fixtures/demo")
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_xtenant")
-}
-
-/// The demo config, pointed at the simulator, signing in through
-/// `xtenant sim token` (a token command, as CI would use one). `patch`
-/// rewrites the text (e.g. to break an endpoint).
+/// The demo config, pointed at the simulator, signing in through a token
+/// command (`curl` to the simulator's token endpoint, as a CI job would use a
+/// command). The source tenant's command asks for a token of
+/// `source_token_tenant` (`{tenant}`: its own).
+///
+/// The commands run in-process or as curl, never as the `xtenant` binary:
+/// worktrees share one target directory, whose `debug/xtenant` may be
+/// another branch's build at any moment.
 fn config_text(sim: &SimHandle, source_token_tenant: &str) -> String {
     let demo = std::fs::read_to_string(demo_dir().join("xtenant.toml")).expect("demo config");
     let auth = |side: &str, tenant: &str| {
         format!(
-            "\n[{side}.auth]\nkind = \"command\"\ncommand = [{:?}, \"sim\", \"token\", \"--url\", {:?}, \"--tenant\", {:?}, \"--scope\", \"{{scope}}\"]\n",
-            bin(),
+            "\n[{side}.auth]\nkind = \"command\"\ncommand = [\"curl\", \"-sS\", \"-f\", \"--data\", \"grant_type=client_credentials\", \"--data\", \"client_id={}\", \"--data\", \"client_secret=simulator\", \"--data-urlencode\", \"scope={{scope}}\", \"{}/login/{tenant}/oauth2/v2.0/token\"]\n",
+            xtenant::sim::serve::login::DEFAULT_CLIENT_ID,
             sim.base_url(),
-            tenant
         )
     };
     // The [source] and [target] tables end where the next table starts: put
@@ -52,6 +51,19 @@ fn config_text(sim: &SimHandle, source_token_tenant: &str) -> String {
             1,
         );
     format!("{}\n{demo}", sim.endpoints_toml())
+}
+
+/// Runs the command line in-process: the exit code, and the error text
+/// `main` would print.
+fn run_cli(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    use clap::Parser;
+    let mut argv: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("xtenant")];
+    argv.extend_from_slice(args);
+    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
+    match xtenant::app::run(cli) {
+        Ok(code) => (code, String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
 }
 
 /// Writes the config next to the demo's user files (its paths are relative).
@@ -100,6 +112,27 @@ fn files_with_tokens(dir: &Path) -> Vec<PathBuf> {
                 stack.push(p);
             } else if let Ok(bytes) = std::fs::read(&p) {
                 if has_jwt(&String::from_utf8_lossy(&bytes)) {
+                    hits.push(p);
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// Files under `dir` holding any of `tokens` (the bearer tokens the
+/// simulator issued during the run).
+fn files_with(dir: &Path, tokens: &[String]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                let text = String::from_utf8_lossy(&bytes);
+                if tokens.iter().any(|t| text.contains(t.as_str())) {
                     hits.push(p);
                 }
             }
@@ -183,6 +216,14 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     // No token in the raw export, the snapshot or the request log.
     let hits = files_with_tokens(dir.path());
     assert!(hits.is_empty(), "token text found in {hits:?}");
+    let issued = sim.issued_tokens();
+    assert!(
+        issued.len() >= 4,
+        "ARM and Graph tokens for both tenants: {}",
+        issued.len()
+    );
+    let hits = files_with(dir.path(), &issued);
+    assert!(hits.is_empty(), "a bearer token used was found in {hits:?}");
     let log_text =
         serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>()).expect("log text");
     assert!(!has_jwt(&log_text));
@@ -385,24 +426,21 @@ fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
     let cfg = write_config(dir.path(), &text);
     let out = dir.path().join("out");
     let raw = dir.path().join("raw");
-    let run = Command::new(bin())
-        .args(["audit", "--quiet", "--arm-source", "rest", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&out)
-        .arg("--save-raw")
-        .arg(&raw)
-        .arg("--fill-from")
-        .arg(demo_dir())
-        .output()
-        .expect("run xtenant audit");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(
-        run.status.code(),
-        Some(2),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let (code, err) = run_cli(&[
+        "audit".as_ref(),
+        "--quiet".as_ref(),
+        "--arm-source".as_ref(),
+        "rest".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--save-raw".as_ref(),
+        raw.as_os_str(),
+        "--fill-from".as_ref(),
+        demo_dir().as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
 
     let m = xtenant::snapshot::read_manifest(&out.join("snapshot")).expect("manifest");
     let users = m
@@ -426,9 +464,12 @@ fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
         .cloned()
         .unwrap_or_default();
     assert!(!errors.is_empty(), "{}", results["summary"]);
-    assert!(stdout.contains("not complete:"), "{stdout}");
     let hits = files_with_tokens(dir.path());
     assert!(hits.is_empty(), "token text found in {hits:?}");
+    let issued = sim.issued_tokens();
+    assert!(!issued.is_empty());
+    let hits = files_with(dir.path(), &issued);
+    assert!(hits.is_empty(), "a bearer token used was found in {hits:?}");
 }
 
 #[test]
@@ -437,15 +478,16 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
     // The source tenant's token command signs in to the target tenant.
     let cfg = write_config(dir.path(), &config_text(&sim, TARGET));
-    let run = Command::new(bin())
-        .args(["collect", "--quiet", "--config"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(dir.path().join("snap"))
-        .output()
-        .expect("run xtenant collect");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(4), "{stderr}");
+    let snap = dir.path().join("snap");
+    let (code, stderr) = run_cli(&[
+        "collect".as_ref(),
+        "--quiet".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--out".as_ref(),
+        snap.as_os_str(),
+    ]);
+    assert_eq!(code, 4, "{stderr}");
     assert!(
         stderr.contains(SOURCE),
         "names the configured tenant: {stderr}"
@@ -459,6 +501,7 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
         "says what to fix: {stderr}"
     );
     assert!(!has_jwt(&stderr));
+    assert!(!snap.join("manifest.json").exists());
     // Nothing was collected from the wrong tenant.
     assert!(sim
         .log()
@@ -466,25 +509,45 @@ fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
         .all(|e| e.service == "login" || e.status.is_none_or(|s| s >= 400)));
 }
 
+/// The doctor's reports for a config (in-process).
+fn doctor_reports(cfg: &Path) -> Vec<live::doctor::TenantReport> {
+    let config = Config::load(cfg).expect("config");
+    let tenants = [
+        xtenant::auth::TenantAuth::from_config(Side::Source, &config.source, &config)
+            .expect("source auth"),
+        xtenant::auth::TenantAuth::from_config(Side::Target, &config.target, &config)
+            .expect("target auth"),
+    ];
+    let client = xtenant::http::Client::new(xtenant::http::HttpOptions::default()).expect("client");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(live::doctor::doctor(&client, &tenants, [&[], &[]]))
+}
+
 #[test]
 fn doctor_passes_against_the_demo_and_names_what_is_missing() {
     let sim = sim();
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = write_config(dir.path(), &config_text(&sim, "{tenant}"));
-    let run = Command::new(bin())
-        .args(["doctor", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run xtenant doctor");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}");
-    assert!(
-        stdout.contains(SOURCE) && stdout.contains(TARGET),
-        "{stdout}"
-    );
-    assert!(stdout.contains("Graph Policy.Read.All"), "{stdout}");
-    assert!(!stdout.contains("MISSING"), "{stdout}");
-    assert!(!has_jwt(&stdout));
+    let (code, err) = run_cli(&["doctor".as_ref(), "--config".as_ref(), cfg.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    let reports = doctor_reports(&cfg);
+    assert_eq!(reports.len(), 2);
+    for r in &reports {
+        let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
+        assert!(failed.is_empty(), "{}: {failed:#?}", r.tenant);
+        for what in [
+            "sign-in (ARM)",
+            "Resource Graph query",
+            "Graph Policy.Read.All",
+        ] {
+            assert!(r.checks.iter().any(|c| c.what == what), "{what}");
+        }
+        assert!(r
+            .checks
+            .iter()
+            .any(|c| c.what.starts_with("Reader on subscription")));
+    }
+    assert!(reports[0].tenant.contains(SOURCE) && reports[1].tenant.contains(TARGET));
 
     // Graph unreachable: the Graph checks fail with a fix, ARM still passes.
     let broken = config_text(&sim, "{tenant}").replacen(
@@ -493,19 +556,23 @@ fn doctor_passes_against_the_demo_and_names_what_is_missing() {
         1,
     );
     let cfg = write_config(dir.path(), &broken);
-    let run = Command::new(bin())
-        .args(["doctor", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run xtenant doctor");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(4), "{stdout}");
-    assert!(
-        stdout.contains("MISSING Graph Directory.Read.All"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("fix:"), "{stdout}");
-    assert!(!stdout.contains("MISSING Resource Graph"), "{stdout}");
+    let (code, _) = run_cli(&["doctor".as_ref(), "--config".as_ref(), cfg.as_os_str()]);
+    assert_eq!(code, 4);
+    for r in doctor_reports(&cfg) {
+        let graph = r
+            .checks
+            .iter()
+            .find(|c| c.what == "Graph Directory.Read.All")
+            .expect("graph check");
+        assert!(!graph.ok && graph.fix.is_some(), "{graph:?}");
+        assert!(!has_jwt(&graph.detail));
+        let rg = r
+            .checks
+            .iter()
+            .find(|c| c.what == "Resource Graph query")
+            .expect("rg");
+        assert!(rg.ok, "{rg:?}");
+    }
 }
 
 #[test]
