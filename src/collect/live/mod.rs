@@ -864,6 +864,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_arm_and_graph_collection_the_parser_reads_is_requested() {
+        let requested: Vec<&str> = arm::BULK
+            .iter()
+            .chain(arm::ALWAYS)
+            .chain(graph::LISTS)
+            .chain(graph::PER_PARENT)
+            .chain([&arm::SUBSCRIPTIONS])
+            .map(|s| s.collection)
+            .chain([rg::RESOURCES, rg::CONTAINERS])
+            .collect();
+        let parsed = crate::collect::arm::parse::COLLECTIONS
+            .iter()
+            .chain(crate::collect::graph::parse::COLLECTIONS);
+        for c in parsed {
+            assert!(
+                requested.contains(&c.collection),
+                "{} is parsed but never requested",
+                c.collection
+            );
+        }
+        // Each collection has one request spec.
+        let mut sorted = requested.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), requested.len());
+    }
+
+    #[test]
     fn outcome_is_partial_only_when_something_was_written() {
         assert_eq!(outcome(&[], 0, 0), Status::Complete);
         assert_eq!(outcome(&["x".into()], 1, 2), Status::Partial);
