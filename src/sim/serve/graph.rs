@@ -8,7 +8,7 @@ use super::paging;
 use super::quota::{graph_units_for, retry_after_secs, Take};
 use super::store::{Collection, Tenant};
 use super::tokens::{self, Claims, TokenError};
-use super::{Ctx, Reply, Shared};
+use super::{request_id, Ctx, Reply, Shared};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -47,13 +47,6 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Reply {
         status,
         &json!({"error": {"code": code, "message": message, "innerError": inner}}),
     )
-}
-
-fn request_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    format!("00000000-0000-4000-8000-{n:012x}")
 }
 
 fn authenticate(sh: &Shared, ctx: &Ctx) -> Result<Claims, Reply> {

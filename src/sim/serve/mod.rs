@@ -528,6 +528,18 @@ async fn serve(
         applied,
         started,
     );
+    // Each service's request-id header, which clients quote in errors.
+    let id = request_id();
+    let reply = match service {
+        Service::Arm | Service::ResourceGraph => reply
+            .header("x-ms-request-id", id.clone())
+            .header("x-ms-correlation-request-id", id),
+        Service::Graph => reply
+            .header("request-id", id.clone())
+            .header("client-request-id", id),
+        Service::Login => reply.header("x-ms-request-id", id),
+        Service::Unknown => reply,
+    };
     reply.into_response()
 }
 
@@ -568,6 +580,14 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
                 "message": format!("The simulator serves /arm, /graph and /login; '{}' is none of them.", ctx.path)}}),
         ),
     }
+}
+
+/// A GUID-shaped id, unique within the process.
+pub fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("00000000-0000-4000-8000-{n:012x}")
 }
 
 /// An injected 429/500/503 in the service's own error shape.

@@ -412,7 +412,14 @@ fn build(t: &Tenant, r: &RowRef) -> Value {
     else {
         return Value::Null;
     };
-    let v = &v;
+    match r.make {
+        Make::Native => v,
+        _ => derived_row(t, r, &v),
+    }
+}
+
+/// A row made from an ARM object (or subscription / resource group).
+fn derived_row(t: &Tenant, r: &RowRef, v: &Value) -> Value {
     let s = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     let s_or = |k: &str, d: Value| v.get(k).filter(|x| !x.is_null()).cloned().unwrap_or(d);
     let id = v.get("id").and_then(Value::as_str).unwrap_or("");

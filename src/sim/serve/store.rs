@@ -52,6 +52,7 @@ pub struct Collection {
     pub by_list: HashMap<String, Vec<usize>>,
     /// `@odata.context` of the first page, echoed on Graph pages.
     pub context: Option<String>,
+    unscoped_ids: HashSet<String>,
 }
 
 impl Collection {
@@ -67,8 +68,8 @@ impl Collection {
         match &sub {
             Some(s) => self.by_sub.entry(s.clone()).or_default().push(idx),
             None => {
-                let dup = !id.is_empty() && self.unscoped.iter().any(|&i| self.items[i].id == id);
-                if !dup {
+                // A set, not a scan: a tenant's 50,000 users name no subscription.
+                if id.is_empty() || self.unscoped_ids.insert(id.clone()) {
                     self.unscoped.push(idx);
                 }
             }

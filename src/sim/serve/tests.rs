@@ -127,6 +127,7 @@ fn arm_pages_follow_next_links_to_the_full_list() {
             let (st, h, b) = get(&url, Some(&token)).await;
             assert_eq!(st, 200, "{b}");
             assert!(h.contains_key("x-ms-ratelimit-remaining-subscription-reads"));
+            assert!(h.contains_key("x-ms-request-id"));
             let v = b["value"].as_array().expect("value");
             assert!(v.len() <= 2);
             ids.extend(v.iter().map(|d| d["id"].as_str().unwrap_or("").to_string()));
