@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Collect(a) => collect(&a),
+        Command::Audit(a) => audit(&a),
+        Command::Init(a) => init(&a),
+        Command::Doctor(a) => doctor(&a),
         Command::Assess(a) => assess_cmd(&a),
         Command::Report(a) => report_cmd(&a),
         Command::Diff(a) => diff_cmd(&a),
@@ -35,6 +38,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             for (k, n) in stats.counts {
                 println!("  {k:<28} {n:>10}");
             }
+            Ok(exit::OK)
+        }
+        Command::Sim(SimCommand::Serve(a)) => sim_serve(&a),
+        Command::Sim(SimCommand::Token(a)) => {
+            let client = a
+                .client_id
+                .as_deref()
+                .unwrap_or(crate::sim::serve::login::DEFAULT_CLIENT_ID);
+            let token = crate::sim::serve::login::fetch_token(&a.url, &a.tenant, &a.scope, client)?;
+            println!("{token}");
             Ok(exit::OK)
         }
         Command::Sim(SimCommand::Results {
@@ -75,10 +88,211 @@ fn resolve_config(explicit: Option<&Path>, raw: &Path) -> Result<Config> {
 }
 
 fn collect(a: &CollectArgs) -> Result<i32> {
-    let config = resolve_config(a.config.as_deref(), &a.from_dir)?;
-    let (manifest, inv) = crate::collect::offline(&a.from_dir, &a.out, &config)?;
+    let Some(from_dir) = &a.from_dir else {
+        let path = a.config.as_deref().ok_or_else(|| {
+            Error::input(
+                crate::error::Location::default(),
+                "live collection needs --config FILE (the tenants and how to sign in to each)",
+                "pass --config xtenant.toml (`xtenant init` writes one), or --from-dir RAW to collect offline from a raw export",
+            )
+        })?;
+        let config = Config::load(path)?;
+        let (manifest, inv, summary) = live_collect(&config, &a.out, &a.live)?;
+        print_live_summary(&summary, a.live.save_raw.as_deref());
+        print_collect_summary(&manifest, &inv, &a.out);
+        return Ok(if summary.incomplete().next().is_some() {
+            exit::RULE_ERROR
+        } else {
+            exit::OK
+        });
+    };
+    if a.live.save_raw.is_some() || a.live.fill_from.is_some() {
+        return Err(Error::input(
+            crate::error::Location::default(),
+            "--save-raw and --fill-from belong to live collection, not to --from-dir",
+            "drop them (the raw export is already on disk), or drop --from-dir to collect live",
+        ));
+    }
+    let config = resolve_config(a.config.as_deref(), from_dir)?;
+    let (manifest, inv) = crate::collect::offline(from_dir, &a.out, &config)?;
     print_collect_summary(&manifest, &inv, &a.out);
     Ok(exit::OK)
+}
+
+/// Live collection into the snapshot `out`: the raw export goes to
+/// `--save-raw DIR`, else to a temporary directory inside `out`, removed after.
+pub fn live_collect(
+    config: &Config,
+    out: &Path,
+    args: &LiveArgs,
+) -> Result<(
+    crate::snapshot::Manifest,
+    Inventory,
+    crate::collect::live::LiveSummary,
+)> {
+    use crate::collect::live::{self, ArmSource, LiveOptions};
+    let (raw_dir, temporary) = match &args.save_raw {
+        Some(d) => (d.clone(), false),
+        None => (out.join(format!(".raw-{}", std::process::id())), true),
+    };
+    let opts = LiveOptions {
+        raw_dir: raw_dir.clone(),
+        http: crate::http::HttpOptions::from_config(&config.http),
+        progress: !args.quiet,
+        arm_source: match args.arm_source {
+            ArmSourceArg::Auto => ArmSource::Auto,
+            ArmSourceArg::Rest => ArmSource::Rest,
+            ArmSourceArg::ResourceGraph => ArmSource::ResourceGraph,
+        },
+        fill_from: args.fill_from.clone(),
+        auth: None,
+    };
+    let result = live::collect_to_snapshot(config, &opts, out);
+    if temporary {
+        // Best effort: a leftover directory is harmless, a lost error is not.
+        let _ = std::fs::remove_dir_all(&raw_dir);
+    }
+    result
+}
+
+pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&Path>) {
+    let t = s.stats.total();
+    println!(
+        "collected live in {:.1} s: {} requests, {} retries, {} throttled, {:.1} MB",
+        s.elapsed.as_secs_f64(),
+        t.requests,
+        t.retries,
+        t.throttled,
+        t.bytes as f64 / 1_000_000.0
+    );
+    for (name, st) in &s.stats.services {
+        println!(
+            "  {name:<15} {:>7} requests {:>5} retries {:>5} throttled {:>8.1} s waiting for quota or backoff",
+            st.requests,
+            st.retries,
+            st.throttled,
+            st.waited_ms as f64 / 1000.0
+        );
+    }
+    for (side, rg) in crate::raw::Side::BOTH.iter().zip(s.resource_graph) {
+        if rg {
+            println!(
+                "  {}: resources listed through Resource Graph",
+                side.as_str()
+            );
+        }
+    }
+    if !s.copied.is_empty() {
+        println!(
+            "  {} collections not collected live (Exchange, ACR data plane, Power Platform come in part 2) were copied from --fill-from",
+            s.copied.len()
+        );
+    }
+    if let Some(dir) = saved {
+        println!("  raw export saved to {}", dir.display());
+    }
+}
+
+fn audit(a: &AuditArgs) -> Result<i32> {
+    let config = Config::load(&a.config)?;
+    let snap = a.out.join("snapshot");
+    let (manifest, inv, summary) = live_collect(&config, &snap, &a.live)?;
+    print_live_summary(&summary, a.live.save_raw.as_deref());
+    print_collect_summary(&manifest, &inv, &snap);
+    let formats = report_formats(&a.report, "--report")?;
+    let results_dir = a.out.join("results");
+    let results = assess::run(&assess::Options {
+        snapshot: snap,
+        out: results_dir.clone(),
+        rules: a.rules.clone(),
+        exceptions: a.exceptions.clone(),
+        config: None,
+        baseline: a.baseline.clone(),
+        fail_on: fail_on(a.fail_on),
+        include_passing: false,
+    })?;
+    let written = report::write(
+        &results,
+        None,
+        &results_dir,
+        &formats,
+        None,
+        false,
+        report::Caps::default(),
+    )?;
+    println!();
+    print_assess_summary(&results, &results_dir, &written);
+    Ok(results.summary.exit_code)
+}
+
+fn init(a: &InitArgs) -> Result<i32> {
+    if a.out.exists() {
+        return Err(Error::input(
+            crate::error::Location::file(&a.out),
+            "the file exists already",
+            "choose another name with --out, or remove it first",
+        ));
+    }
+    std::fs::write(&a.out, crate::config::template::TEMPLATE)
+        .map_err(|e| Error::Runtime(format!("cannot write {}: {e}", a.out.display())))?;
+    println!(
+        "wrote {}: fill in the tenant ids, then run `xtenant doctor --config {}`",
+        a.out.display(),
+        a.out.display()
+    );
+    Ok(exit::OK)
+}
+
+fn doctor(a: &DoctorArgs) -> Result<i32> {
+    use crate::auth::TenantAuth;
+    use crate::raw::Side;
+    let config = Config::load(&a.config)?;
+    let tenants = [
+        TenantAuth::from_config(Side::Source, &config.source, &config)?,
+        TenantAuth::from_config(Side::Target, &config.target, &config)?,
+    ];
+    let client = crate::http::Client::new(crate::http::HttpOptions::from_config(&config.http))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start the async runtime: {e}")))?;
+    let subs = |t: &crate::config::TenantConfig| t.subscriptions.clone().unwrap_or_default();
+    let (s, t) = (subs(&config.source), subs(&config.target));
+    let reports = rt.block_on(crate::collect::live::doctor::doctor(
+        &client,
+        &tenants,
+        [&s, &t],
+    ));
+    let mut all_ok = true;
+    for r in &reports {
+        println!("{}", r.tenant);
+        for c in &r.checks {
+            // An error text may carry its own fix line; print one fix only.
+            let (detail, own_fix) = match c.detail.split_once("\n  fix: ") {
+                Some((d, f)) => (d, Some(f.to_string())),
+                None => (c.detail.as_str(), None),
+            };
+            println!(
+                "  {} {:<40} {detail}",
+                if c.ok { "ok     " } else { "MISSING" },
+                c.what
+            );
+            if let Some(fix) = own_fix.or_else(|| c.fix.clone()) {
+                println!("          fix: {fix}");
+            }
+        }
+        all_ok &= r.ok();
+        println!();
+    }
+    println!(
+        "{}",
+        if all_ok {
+            "every collector has what it needs"
+        } else {
+            "some collectors would fail or collect partially: see the fixes above"
+        }
+    );
+    Ok(if all_ok { exit::OK } else { exit::RUNTIME })
 }
 
 fn print_collect_summary(m: &crate::snapshot::Manifest, inv: &Inventory, out: &Path) {
@@ -540,4 +754,45 @@ fn validate(cmd: ValidateCommand) -> Result<i32> {
     } else {
         exit::OK
     })
+}
+
+/// `xtenant sim serve`: starts the simulator and serves until Ctrl-C.
+fn sim_serve(a: &SimServeArgs) -> Result<i32> {
+    use crate::sim::serve::{faults::FaultSpec, DataSource, QuotaOptions, SimOptions, Simulator};
+    let opts = SimOptions {
+        data: match &a.raw {
+            Some(dir) => DataSource::Raw(dir.clone()),
+            None => DataSource::Demo,
+        },
+        addr: a.addr,
+        latency: std::time::Duration::from_millis(a.latency_ms),
+        faults: FaultSpec::parse(&a.faults)?,
+        seed: a.seed,
+        quotas: QuotaOptions {
+            enabled: a.quotas == OnOff::On,
+            ..QuotaOptions::default()
+        },
+        page_size: a.page_size,
+        log_file: a.log.clone(),
+        ..SimOptions::default()
+    };
+    let sim = Simulator::start(opts)?;
+    println!("xtenant simulator listening on {}", sim.base_url());
+    for (side, tenant) in sim.tenants() {
+        println!("  {:<6} tenant {tenant}", side.as_str());
+    }
+    println!("\nPaste into xtenant.toml:\n\n{}", sim.endpoints_toml());
+    println!(
+        "Token command for [source.auth] / [target.auth] (kind = \"command\"):\n  command = [\"xtenant\", \"sim\", \"token\", \"--url\", \"{}\", \"--tenant\", \"{{tenant}}\", \"--scope\", \"{{scope}}\"]",
+        sim.base_url()
+    );
+    println!("\nCtrl-C stops it.");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start a runtime: {e}")))?;
+    rt.block_on(tokio::signal::ctrl_c())
+        .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+    drop(sim);
+    Ok(exit::OK)
 }

@@ -23,15 +23,33 @@ pub struct Cli {
     /// More log output (-v info, -vv debug); logs go to stderr.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Log format on stderr: `text`, or `json` (one object per line, for pipelines).
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Parse a raw export (saved API responses) into a snapshot, offline.
+    /// Collect both tenants into a snapshot: live (ARM, Resource Graph,
+    /// Microsoft Graph) with --config, or offline from a raw export with --from-dir.
     #[command(after_help = EXIT_CODES)]
     Collect(CollectArgs),
+    /// Collect both tenants live, assess and report: the main job.
+    #[command(after_help = EXIT_CODES)]
+    Audit(AuditArgs),
+    /// Write a commented xtenant.toml to start from.
+    Init(InitArgs),
+    /// Sign in to both tenants and check the permissions every collector needs.
+    #[command(after_help = EXIT_CODES)]
+    Doctor(DoctorArgs),
     /// Run the rule packs over a snapshot: findings and readiness per item.
     #[command(after_help = EXIT_CODES)]
     Assess(AssessArgs),
@@ -60,15 +78,86 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// Raw export directory (xtenant-raw.json, source/, target/).
+    /// Raw export directory (xtenant-raw.json, source/, target/): collect
+    /// offline from it. Without it, collection is live (needs --config).
     #[arg(long, value_name = "RAW")]
-    pub from_dir: PathBuf,
+    pub from_dir: Option<PathBuf>,
     /// Snapshot directory to write.
     #[arg(long, value_name = "SNAPSHOT")]
     pub out: PathBuf,
     /// Config file [default: RAW/xtenant.toml, else ./xtenant.toml, if present].
     #[arg(long)]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Settings of live collection.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Keep what was fetched as a raw export in DIR (re-assess offline later
+    /// with `collect --from-dir DIR`); default: a temporary directory, removed.
+    #[arg(long, value_name = "DIR")]
+    pub save_raw: Option<PathBuf>,
+    /// Where ARM resource listings come from: `auto` (Resource Graph above
+    /// 10 subscriptions per tenant), `rest` or `resource-graph`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub arm_source: ArmSourceArg,
+    /// Take the collections live collection does not fetch yet (Exchange,
+    /// container registry data plane, Power Platform) from this raw export.
+    #[arg(long, value_name = "RAW")]
+    pub fill_from: Option<PathBuf>,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArmSourceArg {
+    Auto,
+    Rest,
+    ResourceGraph,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Config file: the tenants, how to sign in to each, the plan.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Output directory: snapshot/, results/ (results.json and the reports).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Exceptions file (accepted findings with reason, owner, expiry).
+    #[arg(long)]
+    pub exceptions: Option<PathBuf>,
+    /// Extra or overriding rules (<workload>/<ID>.toml).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Rule baseline: `latest` or a dated one (see `rules list --baselines`).
+    #[arg(long, default_value = "latest")]
+    pub baseline: String,
+    /// Lowest severity whose failures make the exit code 1.
+    #[arg(long, value_enum, default_value = "blocker")]
+    pub fail_on: FailOn,
+    /// Reports to write: html, xlsx, csv, md, json (comma-separated), `all`, or `none`.
+    #[arg(long, value_name = "FORMATS", default_value = "all")]
+    pub report: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// File to write (refused if it exists).
+    #[arg(long, default_value = "xtenant.toml")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Config file: the tenants and how to sign in to each.
+    #[arg(long)]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -235,6 +324,12 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Serve a raw export over HTTP on loopback at the real ARM, Resource
+    /// Graph, Graph and sign-in paths (see docs/simulator.md).
+    Serve(SimServeArgs),
+    /// Get a token from a running simulator and print it (a `command` auth
+    /// kind for tests and the demo).
+    Token(SimTokenArgs),
     /// Write a synthetic results.json with about N findings (report benchmark).
     Results {
         #[arg(long)]
@@ -244,4 +339,64 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct SimServeArgs {
+    /// Raw export directory to serve (xtenant-raw.json, source/, target/).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "demo",
+        required_unless_present = "demo"
+    )]
+    pub raw: Option<PathBuf>,
+    /// Serve the embedded Contoso -> Fabrikam demo pair.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on [default: 127.0.0.1 on a free port].
+    #[arg(long, value_name = "IP:PORT")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Delay added to every request, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Injected faults, e.g. 429=5%,503=2%,reset=1%,truncate=0.5%
+    /// (kinds: 429, 500, 503, reset, truncate).
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    pub faults: String,
+    /// Seed for the fault draws: the same seed faults the same requests.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Service quotas (ARM token buckets, Resource Graph 15 per 5 s, Graph
+    /// resource units): 429 with Retry-After when exhausted.
+    #[arg(long, value_enum, default_value = "on")]
+    pub quotas: OnOff,
+    /// Items per page for every list (default: each service's own).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<usize>,
+    /// Also write the request log as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimTokenArgs {
+    /// The simulator's base URL (printed by `sim serve`).
+    #[arg(long)]
+    pub url: String,
+    /// Tenant id the token is for.
+    #[arg(long)]
+    pub tenant: String,
+    /// Scope, e.g. https://management.azure.com/.default
+    #[arg(long)]
+    pub scope: String,
+    /// Client (application) id the token is issued to.
+    #[arg(long)]
+    pub client_id: Option<String>,
 }

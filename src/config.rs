@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod template;
+
 pub const FILE_NAME: &str = "xtenant.toml";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -165,6 +167,10 @@ pub struct Identity {
     /// app) in the target; `pull`: at home in the target, guest in the source.
     #[serde(default = "default_mode")]
     pub mode: Mode,
+    /// How xtenant can sign in as this identity to probe its tokens
+    /// (`auth/token-probes`); none: the identity is not probed.
+    #[serde(default)]
+    pub auth: Option<AuthConfig>,
 }
 
 fn default_mode() -> Mode {

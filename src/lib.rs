@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod inventory;
+pub mod logfmt;
 pub mod normalize;
 pub mod par;
 pub mod raw;

@@ -8,12 +8,14 @@ fn main() {
         1 => "info",
         _ => "debug",
     };
-    tracing_subscriber::fmt()
+    let filter = EnvFilter::try_from_env("XTENANT_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("XTENANT_LOG").unwrap_or_else(|_| EnvFilter::new(level)),
-        )
-        .init();
+        .with_env_filter(filter);
+    match cli.log_format {
+        xtenant::cli::LogFormat::Json => builder.event_format(xtenant::logfmt::Json).init(),
+        xtenant::cli::LogFormat::Text => builder.init(),
+    }
     let code = match xtenant::app::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -8,6 +8,7 @@ pub mod arm;
 pub mod auth;
 pub mod exchange;
 pub mod graph;
+pub mod live;
 pub mod powerplatform;
 
 use crate::error::Result;
@@ -156,19 +157,24 @@ pub fn offline(
     out: &std::path::Path,
     config: &crate::config::Config,
 ) -> Result<(crate::snapshot::Manifest, Inventory)> {
+    from_raw(raw_dir, out, config, &format!("raw:{}", raw_dir.display()))
+}
+
+/// Parses a raw export (offline, or just fetched live) into a snapshot whose
+/// manifest names `origin`.
+pub fn from_raw(
+    raw_dir: &std::path::Path,
+    out: &std::path::Path,
+    config: &crate::config::Config,
+    origin: &str,
+) -> Result<(crate::snapshot::Manifest, Inventory)> {
     let started = std::time::Instant::now();
     let raw = RawExport::open(raw_dir)?;
     let (mut inv, mut outcomes) = parse_export(&raw)?;
     tracing::info!(elapsed = ?started.elapsed(), "parsed the raw export");
     check_tenants(&raw, &inv, config)?;
     outcomes.extend(userfiles::load(config, &mut inv)?);
-    let manifest = crate::snapshot::write(
-        out,
-        &inv,
-        outcomes,
-        config,
-        &format!("raw:{}", raw_dir.display()),
-    )?;
+    let manifest = crate::snapshot::write(out, &inv, outcomes, config, origin)?;
     tracing::info!(elapsed = ?started.elapsed(), "wrote the snapshot");
     Ok((manifest, inv))
 }

@@ -4,6 +4,8 @@
 //! `collect --from-dir` parses it. The layout is documented in
 //! `docs/raw-export.md`; bump [`FORMAT_VERSION`] on any incompatible change.
 
+pub mod write;
+
 use crate::error::{Error, Location, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -4576,12 +4576,14 @@ impl World {
             upn: Some(upn),
             app_id: None,
             mode,
+            auth: None,
         };
         let app = |app_id: String, mode: Mode| Identity {
             kind: IdentityKind::App,
             upn: None,
             app_id: Some(app_id),
             mode,
+            auth: None,
         };
         let mut config = Config {
             source: TenantConfig {

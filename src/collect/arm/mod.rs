@@ -1,6 +1,8 @@
 //! arm family collector: Azure Resource Manager lists and Azure Resource
 //! Graph rows.
 mod containers;
+pub mod fetch;
+pub mod fetch_rg;
 mod gallery;
 mod governance;
 pub mod parse;

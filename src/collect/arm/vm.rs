@@ -128,15 +128,35 @@ pub(super) fn resource_sku(item: &RawItem, sink: &mut Sink) -> Result<()> {
 }
 
 /// `https://management.azure.com/subscriptions/...?api-version=...` → the path.
+/// The ARM path of a request URL, from `/subscriptions/` on: an endpoint
+/// override with a path prefix (the simulator's `http://host/arm`) puts
+/// segments before it.
 fn url_path(url: &str) -> &str {
     let no_query = url.split('?').next().unwrap_or(url);
-    match no_query.find("://") {
+    let path = match no_query.find("://") {
         Some(i) => {
             let rest = &no_query[i + 3..];
             rest.find('/').map(|j| &rest[j..]).unwrap_or("/")
         }
         None => no_query,
+    };
+    match path.to_ascii_lowercase().find("/subscriptions/") {
+        Some(at) => &path[at..],
+        None => path,
     }
+}
+
+#[cfg(test)]
+#[test]
+fn url_path_skips_an_endpoint_prefix() {
+    assert_eq!(
+        url_path("http://127.0.0.1:1/arm/subscriptions/s1/providers/Microsoft.Compute/skus?x=1"),
+        "/subscriptions/s1/providers/Microsoft.Compute/skus"
+    );
+    assert_eq!(
+        url_path("https://management.azure.com/Subscriptions/s1/providers"),
+        "/Subscriptions/s1/providers"
+    );
 }
 
 /// One agreement (`.../plans/{plan}/agreements/current`) per page.

@@ -1,2 +1,3 @@
 //! graph family collector.
+pub mod fetch;
 pub mod parse;

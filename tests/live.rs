@@ -1,0 +1,619 @@
+//! Live collection against the in-process tenant simulator serving the demo
+//! pair: the snapshot equals the offline one table by table, collection sends
+//! no write, no token reaches a file, a collector that fails is reported as
+//! such (exit code 2 from `audit`), and a token of the wrong tenant gets a
+//! message naming the tenant and the fix.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use xtenant::collect::live::{self, ArmSource, LiveOptions};
+use xtenant::collect::Status;
+use xtenant::config::Config;
+use xtenant::raw::Side;
+use xtenant::sim::serve::{SimHandle, SimOptions, Simulator};
+
+const SOURCE: &str = "8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+const TARGET: &str = "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809";
+
+fn demo_dir() -> PathBuf {
+    common::manifest_dir().join("fixtures/demo")
+}
+
+/// The demo config, pointed at the simulator, signing in through a token
+/// command (`curl` to the simulator's token endpoint, as a CI job would use a
+/// command). The source tenant's command asks for a token of
+/// `source_token_tenant` (`{tenant}`: its own).
+///
+/// The commands run in-process or as curl, never as the `xtenant` binary:
+/// worktrees share one target directory, whose `debug/xtenant` may be
+/// another branch's build at any moment.
+fn config_text(sim: &SimHandle, source_token_tenant: &str) -> String {
+    let demo = std::fs::read_to_string(demo_dir().join("xtenant.toml")).expect("demo config");
+    let auth = |side: &str, tenant: &str| {
+        format!(
+            "\n[{side}.auth]\nkind = \"command\"\ncommand = [\"curl\", \"-sS\", \"-f\", \"--data\", \"grant_type=client_credentials\", \"--data\", \"client_id={}\", \"--data\", \"client_secret=simulator\", \"--data-urlencode\", \"scope={{scope}}\", \"{}/login/{tenant}/oauth2/v2.0/token\"]\n",
+            xtenant::sim::serve::login::DEFAULT_CLIENT_ID,
+            sim.base_url(),
+        )
+    };
+    // The [source] and [target] tables end where the next table starts: put
+    // each auth table right after its tenant's keys.
+    let demo = demo
+        .replacen(
+            "\n[target]\n",
+            &format!("{}\n[target]\n", auth("source", source_token_tenant)),
+            1,
+        )
+        .replacen(
+            "\n[identities.disk]\n",
+            &format!("{}\n[identities.disk]\n", auth("target", "{tenant}")),
+            1,
+        );
+    format!("{}\n{demo}", sim.endpoints_toml())
+}
+
+/// Runs the command line in-process: the exit code, and the error text
+/// `main` would print.
+fn run_cli(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    use clap::Parser;
+    let mut argv: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("xtenant")];
+    argv.extend_from_slice(args);
+    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
+    match xtenant::app::run(cli) {
+        Ok(code) => (code, String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+/// Writes the config next to the demo's user files (its paths are relative).
+fn write_config(dir: &Path, text: &str) -> PathBuf {
+    for f in ["usermapping.csv", "batch-wave1.csv"] {
+        std::fs::copy(demo_dir().join(f), dir.join(f)).expect("copy user file");
+    }
+    let p = dir.join("xtenant.toml");
+    std::fs::write(&p, text).expect("write config");
+    p
+}
+
+fn sim() -> SimHandle {
+    Simulator::start(SimOptions {
+        // Small pages so every paging path is walked.
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator")
+}
+
+/// Every row of a frame as text, sorted: the comparison ignores row order
+/// (pages of one subscription may be split differently) but nothing else.
+fn rows(df: &polars::prelude::DataFrame) -> Vec<String> {
+    let cols = df.columns();
+    let mut out: Vec<String> = (0..df.height())
+        .map(|i| {
+            cols.iter()
+                .map(|c| format!("{:?}", c.get(i).expect("cell")))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Files under `dir` that contain a JWT-shaped string (`eyJ...`.`...`.`...`).
+fn files_with_tokens(dir: &Path) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if has_jwt(&String::from_utf8_lossy(&bytes)) {
+                    hits.push(p);
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// Files under `dir` holding any of `tokens` (the bearer tokens the
+/// simulator issued during the run).
+fn files_with(dir: &Path, tokens: &[String]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                let text = String::from_utf8_lossy(&bytes);
+                if tokens.iter().any(|t| text.contains(t.as_str())) {
+                    hits.push(p);
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn has_jwt(text: &str) -> bool {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices("eyJ").any(|(at, _)| {
+        let tail = &text[at..];
+        let token: String = tail.chars().take_while(|c| b64(*c) || *c == '.').collect();
+        let parts: Vec<&str> = token.split('.').collect();
+        parts.len() >= 3 && parts.iter().take(3).all(|p| p.len() >= 8)
+    })
+}
+
+#[test]
+fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg_path = write_config(dir.path(), &config_text(&sim, "{tenant}"));
+    let config = Config::load(&cfg_path).expect("config");
+
+    let offline = dir.path().join("offline");
+    xtenant::collect::offline(&demo_dir(), &offline, &config).expect("offline collect");
+
+    let raw = dir.path().join("raw");
+    let live_snap = dir.path().join("live");
+    let mut opts = LiveOptions::new(&raw);
+    opts.arm_source = ArmSource::Rest;
+    // Exchange, ACR data plane, Power Platform and the token probes are not
+    // live in part 1: they come from the offline export.
+    opts.fill_from = Some(demo_dir());
+    let (_, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    assert!(
+        summary
+            .copied
+            .iter()
+            .any(|c| c == "source/exchange/Get-Mailbox"),
+        "{:?}",
+        summary.copied
+    );
+    assert!(
+        !summary
+            .copied
+            .iter()
+            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
+        "ARM and Graph must be fetched live, not copied: {:?}",
+        summary.copied
+    );
+
+    assert_same_snapshot(&offline, &live_snap);
+
+    // Read-only: GETs, Resource Graph query POSTs and token requests only.
+    let log = sim.log();
+    assert!(log.len() > 50, "{} requests", log.len());
+    for e in &log {
+        let ok = e.method == "GET"
+            || (e.method == "POST"
+                && (e
+                    .path
+                    .contains("/providers/Microsoft.ResourceGraph/resources?")
+                    || e.path.contains("/oauth2/v2.0/token")));
+        assert!(ok, "a write was sent: {} {}", e.method, e.path);
+    }
+    // Both Graph and ARM were asked, for both tenants.
+    for t in [SOURCE, TARGET] {
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+    }
+
+    // No token in the raw export, the snapshot or the request log.
+    let hits = files_with_tokens(dir.path());
+    assert!(hits.is_empty(), "token text found in {hits:?}");
+    let issued = sim.issued_tokens();
+    assert!(
+        issued.len() >= 4,
+        "ARM and Graph tokens for both tenants: {}",
+        issued.len()
+    );
+    let hits = files_with(dir.path(), &issued);
+    assert!(hits.is_empty(), "a bearer token used was found in {hits:?}");
+    let log_text =
+        serde_json::to_string(&log.iter().map(|e| &e.path).collect::<Vec<_>>()).expect("log text");
+    assert!(!has_jwt(&log_text));
+}
+
+/// Every table of two snapshots holds the same rows, and every table has the
+/// same per-tenant status.
+fn assert_same_snapshot(expected: &Path, got: &Path) {
+    assert_same_snapshot_but(expected, got, &[]);
+}
+
+/// As [`assert_same_snapshot`], except that the tables in `superset` may
+/// hold more rows live (every offline row still has to be there).
+fn assert_same_snapshot_but(expected: &Path, got: &Path, superset: &[&str]) {
+    let a = xtenant::snapshot::read(expected).expect("read offline");
+    let b = xtenant::snapshot::read(got).expect("read live");
+    let mut compared = 0;
+    for (name, df) in &a.frames {
+        let other = b.frames.get(name).expect("table in live snapshot");
+        assert_eq!(
+            df.get_column_names(),
+            other.get_column_names(),
+            "columns of {name}"
+        );
+        let (ra, rb) = (rows(df), rows(other));
+        if superset.contains(&name.as_str()) {
+            let missing: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
+            assert!(
+                missing.is_empty(),
+                "table {name} lacks rows live: {missing:#?}"
+            );
+            compared += df.height();
+            continue;
+        }
+        if ra != rb {
+            let only_a: Vec<_> = ra.iter().filter(|r| !rb.contains(r)).take(3).collect();
+            let only_b: Vec<_> = rb.iter().filter(|r| !ra.contains(r)).take(3).collect();
+            panic!(
+                "table {name} differs: {} offline rows, {} live rows\n offline only: {only_a:#?}\n live only: {only_b:#?}",
+                ra.len(),
+                rb.len()
+            );
+        }
+        compared += df.height();
+    }
+    assert!(compared > 500, "the demo has hundreds of rows: {compared}");
+    for (name, st) in &a.manifest.tables {
+        let live_st = &b.manifest.tables[name];
+        assert_eq!(
+            (st.source, st.target),
+            (live_st.source, live_st.target),
+            "status of {name}"
+        );
+    }
+}
+
+/// The demo collected live from `sim` with `tune` applied to the options.
+fn live_snapshot(
+    sim: &SimHandle,
+    dir: &Path,
+    tune: impl FnOnce(&mut LiveOptions),
+) -> (PathBuf, live::LiveSummary) {
+    let cfg_path = write_config(dir, &config_text(sim, "{tenant}"));
+    let config = Config::load(&cfg_path).expect("config");
+    let mut opts = LiveOptions::new(dir.join("raw"));
+    opts.fill_from = Some(demo_dir());
+    tune(&mut opts);
+    let snap = dir.join("live");
+    let (_, _, summary) = live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+    (snap, summary)
+}
+
+fn offline_snapshot(dir: &Path) -> PathBuf {
+    // The config live collection used (user file paths are columns too).
+    let config = Config::load(&dir.join("xtenant.toml")).expect("config");
+    let out = dir.join("offline");
+    xtenant::collect::offline(&demo_dir(), &out, &config).expect("offline collect");
+    out
+}
+
+#[test]
+fn faults_and_throttling_do_not_change_the_snapshot() {
+    let sim = Simulator::start(SimOptions {
+        page_size: Some(3),
+        faults: xtenant::sim::serve::faults::FaultSpec::parse(
+            "429=10%,503=2%,reset=1%,truncate=0.5%",
+        )
+        .expect("faults"),
+        seed: 7,
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (snap, summary) = live_snapshot(&sim, dir.path(), |o| {
+        o.arm_source = ArmSource::Rest;
+        o.http.base_backoff = std::time::Duration::from_millis(5);
+        o.http.max_backoff = std::time::Duration::from_millis(50);
+        o.http.max_retries = 12;
+    });
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    let faults = sim.log().iter().filter(|e| e.fault.is_some()).count();
+    assert!(faults > 10, "only {faults} faults injected");
+    assert!(
+        summary.stats.total().retries as usize >= faults / 2,
+        "{:?}",
+        summary.stats
+    );
+    assert_same_snapshot(&offline_snapshot(dir.path()), &snap);
+}
+
+/// The demo with `type` on the gallery image (version) objects, which the
+/// hand-made demo pages leave out but ARM and Resource Graph always return.
+fn demo_with_gallery_types(dir: &Path) -> PathBuf {
+    let raw = common::build_case("demo", dir);
+    for side in ["source", "target"] {
+        for (coll, ty) in [
+            ("gallery-images", "Microsoft.Compute/galleries/images"),
+            (
+                "gallery-image-versions",
+                "Microsoft.Compute/galleries/images/versions",
+            ),
+        ] {
+            let d = raw.join(side).join("arm").join(coll);
+            for e in std::fs::read_dir(&d).expect("read pages").flatten() {
+                let p = e.path();
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
+                if !name.starts_with("page-") || name.ends_with(".meta.json") {
+                    continue;
+                }
+                let mut v: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&p).expect("page")).expect("json");
+                for item in v["value"].as_array_mut().into_iter().flatten() {
+                    item.as_object_mut()
+                        .expect("object")
+                        .entry("type")
+                        .or_insert_with(|| ty.into());
+                }
+                std::fs::write(&p, serde_json::to_vec_pretty(&v).expect("encode")).expect("write");
+            }
+        }
+    }
+    raw
+}
+
+#[test]
+fn resource_graph_listing_gives_the_same_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = demo_with_gallery_types(&dir.path().join("data"));
+    let sim = Simulator::start(SimOptions {
+        data: xtenant::sim::serve::DataSource::Raw(data.clone()),
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let (snap, summary) = live_snapshot(&sim, dir.path(), |o| {
+        o.arm_source = ArmSource::ResourceGraph;
+        o.fill_from = Some(data.clone());
+    });
+    assert_eq!(summary.resource_graph, [true, true]);
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    // The bulk listings went through Resource Graph, not ARM REST.
+    let log = sim.log();
+    assert!(!log
+        .iter()
+        .any(|e| e.path.contains("/providers/Microsoft.Compute/disks?")));
+    assert!(log.iter().any(|e| e.service == "resource-graph"));
+    let config = Config::load(&dir.path().join("xtenant.toml")).expect("config");
+    let offline = dir.path().join("offline");
+    xtenant::collect::offline(&data, &offline, &config).expect("offline collect");
+    // The demo's hand-made `arm/resources` lists 43 of the pair's resources;
+    // Resource Graph indexes all of them, so those tables gain rows.
+    assert_same_snapshot_but(&offline, &snap, &["resources", "resource_user_identities"]);
+}
+
+#[test]
+fn jwt_detector_finds_a_token_and_ignores_prose() {
+    assert!(has_jwt(
+        "Authorization: Bearer eyJhbGciOiJI.eyJ0aWQiOiIx.c2lnbmF0dXJl"
+    ));
+    assert!(!has_jwt("{\"note\": \"eyJ is how JSON starts in base64\"}"));
+}
+
+#[test]
+fn a_failing_collector_is_failed_in_the_manifest_and_audit_exits_2() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Graph answers 404 under a wrong prefix: every Graph collection fails
+    // (not retried), ARM goes on.
+    let text = config_text(&sim, "{tenant}").replacen(
+        &format!("graph = \"{}/graph\"", sim.base_url()),
+        &format!("graph = \"{}/not-graph\"", sim.base_url()),
+        1,
+    );
+    let cfg = write_config(dir.path(), &text);
+    let out = dir.path().join("out");
+    let raw = dir.path().join("raw");
+    let (code, err) = run_cli(&[
+        "audit".as_ref(),
+        "--quiet".as_ref(),
+        "--arm-source".as_ref(),
+        "rest".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--save-raw".as_ref(),
+        raw.as_os_str(),
+        "--fill-from".as_ref(),
+        demo_dir().as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+
+    let m = xtenant::snapshot::read_manifest(&out.join("snapshot")).expect("manifest");
+    let users = m
+        .collections
+        .iter()
+        .find(|c| c.collection == "graph/users" && c.side == Side::Source)
+        .expect("graph/users outcome");
+    assert_eq!(users.status, Status::Failed);
+    let err = users.error.as_deref().unwrap_or("");
+    assert!(err.contains("404"), "{err}");
+    assert_eq!(m.table_status("users", Side::Source), Status::Failed);
+    // ARM was unaffected.
+    assert_eq!(m.table_status("disks", Side::Source), Status::Complete);
+    // The rules that read Graph tables errored.
+    let results: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("results/results.json")).expect("results.json"),
+    )
+    .expect("results json");
+    let errors = results["summary"]["rule_errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!errors.is_empty(), "{}", results["summary"]);
+    let hits = files_with_tokens(dir.path());
+    assert!(hits.is_empty(), "token text found in {hits:?}");
+    let issued = sim.issued_tokens();
+    assert!(!issued.is_empty());
+    let hits = files_with(dir.path(), &issued);
+    assert!(hits.is_empty(), "a bearer token used was found in {hits:?}");
+}
+
+#[test]
+fn a_token_of_the_wrong_tenant_names_the_tenant_and_the_fix() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The source tenant's token command signs in to the target tenant.
+    let cfg = write_config(dir.path(), &config_text(&sim, TARGET));
+    let snap = dir.path().join("snap");
+    let (code, stderr) = run_cli(&[
+        "collect".as_ref(),
+        "--quiet".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--out".as_ref(),
+        snap.as_os_str(),
+    ]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains(SOURCE),
+        "names the configured tenant: {stderr}"
+    );
+    assert!(
+        stderr.contains(TARGET),
+        "names the token's tenant: {stderr}"
+    );
+    assert!(
+        stderr.contains("[source.auth]"),
+        "says what to fix: {stderr}"
+    );
+    assert!(!has_jwt(&stderr));
+    assert!(!snap.join("manifest.json").exists());
+    // Nothing was collected from the wrong tenant.
+    assert!(sim
+        .log()
+        .iter()
+        .all(|e| e.service == "login" || e.status.is_none_or(|s| s >= 400)));
+}
+
+/// The doctor's reports for a config (in-process).
+fn doctor_reports(cfg: &Path) -> Vec<live::doctor::TenantReport> {
+    let config = Config::load(cfg).expect("config");
+    let tenants = [
+        xtenant::auth::TenantAuth::from_config(Side::Source, &config.source, &config)
+            .expect("source auth"),
+        xtenant::auth::TenantAuth::from_config(Side::Target, &config.target, &config)
+            .expect("target auth"),
+    ];
+    let client = xtenant::http::Client::new(xtenant::http::HttpOptions::default()).expect("client");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(live::doctor::doctor(&client, &tenants, [&[], &[]]))
+}
+
+#[test]
+fn doctor_passes_against_the_demo_and_names_what_is_missing() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write_config(dir.path(), &config_text(&sim, "{tenant}"));
+    let (code, err) = run_cli(&["doctor".as_ref(), "--config".as_ref(), cfg.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    let reports = doctor_reports(&cfg);
+    assert_eq!(reports.len(), 2);
+    for r in &reports {
+        let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
+        assert!(failed.is_empty(), "{}: {failed:#?}", r.tenant);
+        for what in [
+            "sign-in (ARM)",
+            "Resource Graph query",
+            "Graph Policy.Read.All",
+        ] {
+            assert!(r.checks.iter().any(|c| c.what == what), "{what}");
+        }
+        assert!(r
+            .checks
+            .iter()
+            .any(|c| c.what.starts_with("Reader on subscription")));
+    }
+    assert!(reports[0].tenant.contains(SOURCE) && reports[1].tenant.contains(TARGET));
+
+    // Graph unreachable: the Graph checks fail with a fix, ARM still passes.
+    let broken = config_text(&sim, "{tenant}").replacen(
+        &format!("graph = \"{}/graph\"", sim.base_url()),
+        &format!("graph = \"{}/not-graph\"", sim.base_url()),
+        1,
+    );
+    let cfg = write_config(dir.path(), &broken);
+    let (code, _) = run_cli(&["doctor".as_ref(), "--config".as_ref(), cfg.as_os_str()]);
+    assert_eq!(code, 4);
+    for r in doctor_reports(&cfg) {
+        let graph = r
+            .checks
+            .iter()
+            .find(|c| c.what == "Graph Directory.Read.All")
+            .expect("graph check");
+        assert!(!graph.ok && graph.fix.is_some(), "{graph:?}");
+        assert!(!has_jwt(&graph.detail));
+        let rg = r
+            .checks
+            .iter()
+            .find(|c| c.what == "Resource Graph query")
+            .expect("rg");
+        assert!(rg.ok, "{rg:?}");
+    }
+}
+
+#[test]
+fn a_configured_subscription_the_identity_cannot_see_makes_subscriptions_partial() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = "0badc0de-0000-4000-8000-000000000001";
+    let text = config_text(&sim, "{tenant}").replacen(
+        "name = \"Contoso\"\n",
+        &format!(
+            "name = \"Contoso\"\nsubscriptions = [\"5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01\", \"{missing}\"]\n"
+        ),
+        1,
+    );
+    let cfg = write_config(dir.path(), &text);
+    let config = Config::load(&cfg).expect("config");
+    let mut opts = LiveOptions::new(dir.path().join("raw"));
+    opts.arm_source = ArmSource::Rest;
+    let snap = dir.path().join("snap");
+    let (manifest, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+    let subs = summary
+        .collections
+        .iter()
+        .find(|c| c.side == Side::Source && c.collection == "arm/subscriptions")
+        .expect("report");
+    assert_eq!(subs.status, Status::Partial);
+    assert!(
+        subs.error.as_deref().unwrap_or("").contains(missing),
+        "{subs:?}"
+    );
+    assert_eq!(
+        manifest.table_status("subscriptions", Side::Source),
+        Status::Partial
+    );
+    // Only the subscription in scope was listed.
+    let log = sim.log();
+    assert!(log.iter().any(|e| e
+        .path
+        .contains("5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Compute/disks")));
+    assert!(!log.iter().any(|e| e
+        .path
+        .contains("9d4c2a1e-7b3f-4c5d-8e6a-1f2b3c4d5e02/providers/Microsoft.Compute/disks")));
+}
