@@ -782,8 +782,12 @@ fn sim_serve(a: &SimServeArgs) -> Result<i32> {
         println!("  {:<6} tenant {tenant}", side.as_str());
     }
     println!("\nPaste into xtenant.toml:\n\n{}", sim.endpoints_toml());
+    // The full path of this binary, so the command works without xtenant on PATH.
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "xtenant".into());
     println!(
-        "Token command for [source.auth] / [target.auth] (kind = \"command\"):\n  command = [\"xtenant\", \"sim\", \"token\", \"--url\", \"{}\", \"--tenant\", \"{{tenant}}\", \"--scope\", \"{{scope}}\"]",
+        "Token command for [source.auth] / [target.auth] (kind = \"command\"):\n  command = [{exe:?}, \"sim\", \"token\", \"--url\", \"{}\", \"--tenant\", \"{{tenant}}\", \"--scope\", \"{{scope}}\"]",
         sim.base_url()
     );
     println!("\nCtrl-C stops it.");

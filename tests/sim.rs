@@ -572,6 +572,10 @@ async fn fault_run(seed: u64) -> Vec<(String, Option<u16>, Option<String>)> {
             }
         }
     }
+    assert!(
+        sim.log().iter().all(|e| e.tenant.as_deref() == Some(SRC)),
+        "faulted requests name their tenant too"
+    );
     let mut log: Vec<_> = sim
         .log()
         .into_iter()

@@ -487,7 +487,11 @@ async fn serve(
             .faults
             .draw(parts.method.as_str(), &path_and_query, &body),
     };
-    let mut tenant = None;
+    // A faulted request never reaches its service, but the log still says
+    // whose it was when the token is good.
+    let mut tenant = fault
+        .and_then(|_| ctx.verify(&sh.issuer).ok())
+        .map(|c| c.tid);
     let mut applied = fault;
     let reply = match fault {
         Some(Fault::Reset) => {
@@ -496,7 +500,7 @@ async fn serve(
                 &ctx,
                 &path_and_query,
                 service,
-                None,
+                tenant,
                 None,
                 fault,
                 started,
