@@ -166,7 +166,10 @@ pub struct Step {
     pub long_running: bool,
     /// Read before write: an existing resource matching `expect` means done.
     pub exists_check: Option<ExistsCheck>,
-    /// Step ids (of this item) that must be done first.
+    /// Step ids that must be done first: usually of the same item; a VM
+    /// waits for its data disks' items, a migration batch for the
+    /// `set-mail-user` steps of its mailboxes, first steps for the
+    /// `--remediate` prerequisites.
     pub after: Vec<String>,
     /// Run by a person: apply stops and prints `runbook`.
     pub manual: bool,
@@ -175,11 +178,15 @@ pub struct Step {
     pub runbook: Option<String>,
 }
 
+/// Actions that send a request but change nothing (a POST that only asks).
+pub const READ_ONLY_ACTIONS: &[&str] = &["check-registry-name", "verify-digests"];
+
 impl Step {
-    /// Writes change something; `GET` steps (digest verification) and manual
-    /// steps do not send a write.
+    /// Whether xtenant itself changes something with this step: not a manual
+    /// step (a person runs it), not a GET, not a read-only action.
     pub fn is_write(&self) -> bool {
         !self.manual
+            && !READ_ONLY_ACTIONS.contains(&self.action.as_str())
             && self
                 .method
                 .as_deref()
@@ -192,6 +199,10 @@ impl Step {
 pub struct ExistsCheck {
     pub method: String,
     pub url: String,
+    /// Request body of a check that is a POST (Exchange `InvokeCommand`
+    /// with a `Get-*` cmdlet); `None` for a GET.
+    #[serde(default)]
+    pub body: Option<Value>,
     /// Dotted JSON path in the response → the value it must have
     /// (e.g. `properties.provisioningState` → `"Succeeded"`). Empty: a 200 is enough.
     pub expect: BTreeMap<String, Value>,
@@ -351,10 +362,9 @@ fn check_steps(plan: &Plan, path: &Path) -> Result<()> {
             "plan again with `xtenant plan`",
         ))
     };
+    let all: std::collections::BTreeSet<&str> = plan.steps().map(|(_, s)| s.id.as_str()).collect();
     let mut seen = std::collections::BTreeSet::new();
     for item in &plan.items {
-        let own: std::collections::BTreeSet<&str> =
-            item.steps.iter().map(|s| s.id.as_str()).collect();
         for s in &item.steps {
             if !seen.insert(s.id.as_str()) {
                 return err(format!("step id {:?} appears twice", s.id));
@@ -379,10 +389,10 @@ fn check_steps(plan: &Plan, path: &Path) -> Result<()> {
                 return err(format!("step {} has no request and is not manual", s.id));
             }
             for a in &s.after {
-                if !own.contains(a.as_str()) {
+                if !all.contains(a.as_str()) || a == &s.id {
                     return err(format!(
-                        "step {} waits for {a:?}, which is not a step of item {}",
-                        s.id, item.item_id
+                        "step {} waits for {a:?}, which is not another step of this plan",
+                        s.id
                     ));
                 }
             }
