@@ -129,7 +129,7 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
             // NoForce: never overwrite a tag someone else pushed meanwhile;
             // the check above already counts our own earlier import as done.
             s.body = Some(json!({
-                "source": {"resourceId": src.id, "sourceImage": image},
+                "source": {"resourceId": display_id(&src.id), "sourceImage": image},
                 "targetTags": [image],
                 "untaggedTargetRepositories": [],
                 "mode": "NoForce",

@@ -40,13 +40,13 @@ pub fn plan(
         format!(
             "# xtenant plan: Exchange Online cross-tenant mailbox moves, {} -> {}.\n\
              # The same commands as the plan's set-mail-user and new-migration-batch steps.\n\
-             # Run in the TARGET tenant, after reviewing each section.\n\
+             # Run in the TARGET tenant (id {tenant}), after reviewing each section.\n\
              #Requires -Modules ExchangeOnlineManagement\n\
              $ErrorActionPreference = 'Stop'\n\
-             Connect-ExchangeOnline -DelegatedOrganization {}\n",
+             # Sign in as an Exchange administrator of the target tenant.\n\
+             Connect-ExchangeOnline\n",
             ctx.cfg.source.name.as_deref().unwrap_or("source"),
             ctx.cfg.target.name.as_deref().unwrap_or("target"),
-            ps_quote(&tenant),
         ),
     );
     let mut out = Vec::new();
@@ -269,7 +269,7 @@ fn batches(
         params.insert("TargetDeliveryDomain".into(), delivery.clone().into());
         params.insert("AutoStart".into(), true.into());
         let mut s = step(
-            format!("batch-{name}/new-migration-batch"),
+            format!("{name}/new-migration-batch"),
             "new-migration-batch",
             Service::Exchange,
             "POST",
@@ -298,7 +298,7 @@ fn batches(
             item_id: format!("migration-batch:{name}"),
             workload: "exchange".into(),
             kind: "migration-batch".into(),
-            name: format!("batch-{name}"),
+            name: name.to_string(),
             rules: Vec::new(),
             steps: vec![s],
         });
