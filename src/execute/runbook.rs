@@ -10,16 +10,23 @@ use std::collections::BTreeMap;
 pub const EXCHANGE: &str = "exchange.ps1";
 pub const POWERPLATFORM: &str = "powerplatform.ps1";
 
+/// One runbook file being written: its preamble and its (step id, text) sections.
+#[derive(Default)]
+struct File {
+    header: String,
+    sections: Vec<(String, String)>,
+}
+
 /// Sections collected while planning, assembled into files at the end.
 #[derive(Default)]
 pub struct Runbooks {
-    files: BTreeMap<&'static str, (String, Vec<(String, String)>)>,
+    files: BTreeMap<&'static str, File>,
 }
 
 impl Runbooks {
     /// Sets a file's preamble (connection, error handling).
     pub fn header(&mut self, file: &'static str, text: String) {
-        self.files.entry(file).or_default().0 = text;
+        self.files.entry(file).or_default().header = text;
     }
 
     /// Adds a step's section; returns the reference for `Step::runbook`.
@@ -27,7 +34,7 @@ impl Runbooks {
         self.files
             .entry(file)
             .or_default()
-            .1
+            .sections
             .push((step_id.to_string(), body));
         format!("{file}#{step_id}")
     }
@@ -35,9 +42,9 @@ impl Runbooks {
     pub fn finish(self) -> BTreeMap<String, String> {
         self.files
             .into_iter()
-            .map(|(name, (header, sections))| {
-                let mut text = header;
-                for (id, body) in sections {
+            .map(|(name, f)| {
+                let mut text = f.header;
+                for (id, body) in f.sections {
                     text.push_str(&format!("\n#region {id}\n{body}"));
                     if !body.ends_with('\n') {
                         text.push('\n');

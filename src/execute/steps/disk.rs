@@ -80,6 +80,15 @@ pub fn plan(
         .map(|d| (d.id.as_str(), d))
         .collect();
     let rg_id = format!("/subscriptions/{}/resourceGroups/{}", t.sub, t.rg);
+    // The SKU DISK-014 judged: the same parameter, so the plan does what was assessed.
+    let snapshot_sku = ctx
+        .cfg
+        .params
+        .get("DISK-014")
+        .and_then(|p| p.get("snapshot_sku"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("Standard_LRS")
+        .to_string();
     let mut out = Vec::new();
     // Ready disk id → (item index, id of its create-disk step, target disk id).
     let mut created: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
@@ -110,6 +119,7 @@ pub fn plan(
         // cross-tenant copy reads the source disk through the auxiliary token.
         s.body = Some(json!({
             "location": location,
+            "sku": {"name": snapshot_sku},
             "properties": {
                 "creationData": {
                     "createOption": "Copy",
@@ -182,7 +192,7 @@ pub fn plan(
         });
     }
     if ctx.cfg.disk.create_vm {
-        plan_vms(ctx, &t, &rg_id, &created, &mut out, problems, notes);
+        plan_vms(ctx, &rg_id, &created, &mut out, problems, notes);
     }
     out
 }
@@ -191,7 +201,6 @@ pub fn plan(
 /// a disk missing would start without its data).
 fn plan_vms(
     ctx: &Ctx,
-    t: &Target,
     rg_id: &str,
     created: &BTreeMap<String, (usize, String, String)>,
     out: &mut [PlanItem],
@@ -205,7 +214,6 @@ fn plan_vms(
         ));
         return;
     };
-    let _ = t;
     for vm in ctx
         .inv
         .virtual_machines
