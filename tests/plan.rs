@@ -437,3 +437,134 @@ fn an_unknown_workload_or_item_is_an_input_error() {
     let plan = read_plan(&p);
     assert_eq!(plan["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn gallery_versions_and_new_registries_are_planned_from_the_snapshot() {
+    let dir = results_with_ready(
+        "results-gal-acr",
+        &[
+            "gal_contoso_images/img-win2022-web/1.2.0",
+            "contosobuildacr",
+        ],
+    );
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = d.path().join("plan.json");
+    ok(&xtenant(&[
+        "plan",
+        "--results",
+        s(&dir),
+        "--out",
+        s(&p),
+        "--workload",
+        "gallery,acr",
+    ]));
+    let plan = read_plan(&p);
+    let all = steps(&plan);
+    let find = |id: &str| {
+        *all.iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no step {id}"))
+    };
+    let copy = find("gal_contoso_images/img-win2022-web/1.2.0/copy-version");
+    assert_eq!(copy["auxiliary_tenant"], "source");
+    let source_id = copy["body"]["properties"]["storageProfile"]["source"]["id"]
+        .as_str()
+        .expect("source id");
+    assert!(
+        source_id.ends_with("/images/img-win2022-web/versions/1.2.0"),
+        "{source_id}"
+    );
+    assert!(copy["url"]
+        .as_str()
+        .expect("url")
+        .contains("/providers/Microsoft.Compute/galleries/gal_contoso_images/images/img-win2022-web/versions/1.2.0?api-version=2023-07-03"));
+    assert_eq!(
+        copy["after"],
+        serde_json::json!(["gal_contoso_images/img-win2022-web/1.2.0/image-definition"])
+    );
+    let def = find("gal_contoso_images/img-win2022-web/1.2.0/image-definition");
+    assert!(def["body"]["properties"]["identifier"]["publisher"].is_string());
+    // contosobuildacr maps to fabrikambuildacr ([acr.targets]), which does
+    // not exist yet: name check, creation, then the imports.
+    let check = find("contosobuildacr/check-name");
+    assert_eq!(check["body"]["name"], "fabrikambuildacr");
+    let create = find("contosobuildacr/registry");
+    assert_eq!(
+        create["after"],
+        serde_json::json!(["contosobuildacr/check-name"])
+    );
+    let imports: Vec<&&Value> = all
+        .iter()
+        .filter(|s| {
+            s["action"] == "import-image"
+                && s["id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("contosobuildacr/")
+        })
+        .collect();
+    assert!(!imports.is_empty());
+    for i in imports {
+        assert_eq!(i["after"], serde_json::json!(["contosobuildacr/registry"]));
+        assert_eq!(i["body"]["mode"], "NoForce");
+        assert_eq!(
+            i["body"]["targetTags"][0],
+            i["body"]["source"]["sourceImage"]
+        );
+    }
+}
+
+#[test]
+fn excepted_items_are_never_planned() {
+    let dir = demo().join("results-excepted");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut r = results(&demo().join("results"));
+    for it in r["items"].as_array_mut().expect("items") {
+        if it["name"] == "disk-reports01" {
+            it["readiness"] = "ready".into();
+            it["blockers"] = Value::Array(vec![]);
+            it["excepted"] = serde_json::json!(["DISK-006"]);
+        }
+    }
+    std::fs::write(dir.join("results.json"), r.to_string()).expect("write");
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = d.path().join("plan.json");
+    ok(&xtenant(&["plan", "--results", s(&dir), "--out", s(&p)]));
+    let plan = read_plan(&p);
+    assert!(steps(&plan).iter().all(|s| !s["id"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("disk-reports01/")));
+}
+
+#[test]
+fn a_changed_snapshot_is_refused() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let snap = d.path().join("snapshot");
+    let tables = snap.join("tables");
+    std::fs::create_dir_all(&tables).expect("mkdir");
+    let src = demo().join("snapshot");
+    for f in ["manifest.json", "config.toml"] {
+        std::fs::copy(src.join(f), snap.join(f)).expect("copy");
+    }
+    for e in std::fs::read_dir(src.join("tables")).expect("tables") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), tables.join(e.file_name())).expect("copy table");
+    }
+    let mut disks = std::fs::read(tables.join("disks.parquet")).expect("disks");
+    disks.push(0);
+    std::fs::write(tables.join("disks.parquet"), disks).expect("write");
+    let results_dir = demo().join("results");
+    let o = xtenant(&[
+        "plan",
+        "--results",
+        s(&results_dir),
+        "--snapshot",
+        s(&snap),
+        "--out",
+        s(&d.path().join("plan.json")),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("tables changed after collection"), "{err}");
+}
