@@ -10,7 +10,7 @@
 //! `mode`). A cross-tenant import authorises the source read with the
 //! auxiliary token.
 
-use super::{arm_exists, arm_url, step, Ctx, ACR_API};
+use super::{arm_exists, arm_url, display_id, step, Ctx, ACR_API};
 use crate::error::InputError;
 use crate::execute::plan::{ExistsCheck, PlanItem, Service, Tenant};
 use crate::inventory::{Registry, RegistryTag};
@@ -161,15 +161,6 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
         });
     }
     out
-}
-
-/// A resource id with ARM's conventional casing of the fixed segments (the
-/// inventory keeps ids lower-case; names keep the case the config gave).
-fn display_id(id: &str) -> String {
-    id.replace("/resourcegroups/", "/resourceGroups/").replace(
-        "/providers/microsoft.containerregistry/",
-        "/providers/Microsoft.ContainerRegistry/",
-    )
 }
 
 /// The source's settings that carry over; the SKU and region are the

@@ -9,7 +9,7 @@
 //! Image Version using shared image version as source"
 //! (`storageProfile.source.id`).
 
-use super::{arm_exists, arm_url, step, Ctx, GALLERY_API};
+use super::{arm_exists, arm_url, display_id, step, Ctx, GALLERY_API};
 use crate::error::InputError;
 use crate::execute::plan::{PlanItem, Service, Tenant};
 use crate::rules::readiness::ItemResult;
@@ -128,7 +128,7 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
             "location": location,
             "properties": {
                 "publishingProfile": profile,
-                "storageProfile": {"source": {"id": v.id}},
+                "storageProfile": {"source": {"id": display_id(&v.id)}},
             },
         }));
         copy.auxiliary_tenant = Some(Tenant::Source);

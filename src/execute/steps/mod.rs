@@ -563,6 +563,20 @@ pub fn arm_url(arm: &str, id: &str, api: &str) -> String {
     format!("{arm}{id}?api-version={api}")
 }
 
+/// A canonical (lower-case) resource id with ARM's usual casing of the fixed
+/// segments, for requests people read; ARM itself ignores the case.
+pub fn display_id(id: &str) -> String {
+    id.replace("/resourcegroups/", "/resourceGroups/")
+        .replace(
+            "/providers/microsoft.compute/",
+            "/providers/Microsoft.Compute/",
+        )
+        .replace(
+            "/providers/microsoft.containerregistry/",
+            "/providers/Microsoft.ContainerRegistry/",
+        )
+}
+
 /// A GUID derived from its inputs: role definitions and assignments need
 /// GUID names, and the same plan inputs must give the same name (so a second
 /// apply finds the first one's resource instead of creating another).
