@@ -498,6 +498,15 @@ pub fn write(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
         std::fs::write(&p, text).map_err(|e| runtime(&p, e))?;
         written.push(p);
     }
+    // A runbook left by an earlier plan in this directory would be taken for
+    // this plan's: an admin could run moves nobody planned this time.
+    for name in [super::runbook::EXCHANGE, super::runbook::POWERPLATFORM] {
+        let p = dir.join(name);
+        if !plan.runbooks.contains_key(name) && p.is_file() {
+            std::fs::remove_file(&p).map_err(|e| runtime(&p, e))?;
+            tracing::info!(path = %p.display(), "removed a runbook of an earlier plan");
+        }
+    }
     Ok(written)
 }
 
