@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Report(a) => report_cmd(&a),
         Command::Diff(a) => diff_cmd(&a),
         Command::Demo(a) => demo(&a),
+        Command::Plan(a) => plan_cmd(a),
         Command::Schema(a) => schema(&a),
         Command::Rules(r) => rules(r),
         Command::Validate(v) => validate(v),
@@ -798,5 +799,60 @@ fn sim_serve(a: &SimServeArgs) -> Result<i32> {
     rt.block_on(tokio::signal::ctrl_c())
         .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
     drop(sim);
+    Ok(exit::OK)
+}
+
+fn plan_cmd(a: PlanArgs) -> Result<i32> {
+    use crate::execute::{plan, show, steps};
+    if let Some(PlanCommand::Show { plan: path, format }) = a.command {
+        let p = plan::load(&path)?;
+        match format {
+            DiffFormat::Text => print!("{}", show::render(&p, chrono::Utc::now())),
+            DiffFormat::Json => print!("{}", p.to_json()?),
+        }
+        return Ok(exit::OK);
+    }
+    // clap enforces both unless a subcommand was given.
+    let (Some(results), Some(out)) = (a.results, a.out) else {
+        return Err(Error::input(
+            crate::error::Location::default(),
+            "plan needs --results DIR and --out FILE",
+            "e.g. xtenant plan --results out/results --out plan.json",
+        ));
+    };
+    let valid_for = steps::parse_duration(&a.valid_for).map_err(|e| {
+        Error::input(
+            crate::error::Location::default(),
+            format!("--valid-for {e}"),
+            "e.g. --valid-for 24h",
+        )
+    })?;
+    let built = steps::build(&steps::Options {
+        results,
+        snapshot: a.snapshot,
+        config: a.config,
+        workloads: a.workload,
+        items: a.items,
+        remediate: a.remediate,
+        valid_for,
+        now: chrono::Utc::now(),
+    })?;
+    let written = steps::write(&built.plan, &out)?;
+    let p = &built.plan;
+    let count = p.steps().count();
+    println!(
+        "plan {} written: {} items, {} steps, expires {}",
+        out.display(),
+        p.items.len(),
+        count,
+        p.expires
+    );
+    for f in written.iter().skip(1) {
+        println!("  runbook {}", f.display());
+    }
+    for n in &built.notes {
+        println!("  note: {n}");
+    }
+    println!("review it with `xtenant plan show {}`", out.display());
     Ok(exit::OK)
 }

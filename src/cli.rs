@@ -63,6 +63,9 @@ pub enum Command {
     /// (before the organisation prerequisites) and today, with today compared to day 1.
     #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
+    /// Plan the migrations of the ready items: exact requests, tenants, expiry (`plan show` prints one).
+    #[command(after_help = EXIT_CODES)]
+    Plan(PlanArgs),
     /// Print the inventory tables, their columns, types, meaning and source API.
     Schema(SchemaArgs),
     /// List, explain and lint rules.
@@ -259,6 +262,49 @@ pub struct DemoArgs {
     /// Output directory (raw/, snapshot/, results/ with the reports; day-1/ the same for day 1).
     #[arg(long, default_value = "xtenant-demo")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub command: Option<PlanCommand>,
+    /// Results directory written by `assess` (holds results.json).
+    #[arg(long, value_name = "DIR", required = true)]
+    pub results: Option<PathBuf>,
+    /// The plan file to write; runbooks (exchange.ps1, powerplatform.ps1) go beside it.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub out: Option<PathBuf>,
+    /// The snapshot the results were assessed from [default: DIR/../snapshot, else DIR/snapshot].
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+    /// Only these workloads: disk, acr, gallery, exchange, powerplatform (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub workload: Vec<String>,
+    /// Only these items, by id or name (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub items: Vec<String>,
+    /// Also plan the missing prerequisites (roles, guest invitations); the only
+    /// steps that write to the source tenant, never a delete.
+    #[arg(long)]
+    pub remediate: bool,
+    /// How long the plan stays valid: 24h, 90m, 2d.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub valid_for: String,
+    /// Config to plan with (target placement) instead of the one stored in the snapshot.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Print a plan for review: items, steps, tenants written, URLs, manual steps, expiry.
+    Show {
+        /// The plan file.
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

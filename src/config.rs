@@ -132,6 +132,9 @@ pub struct EndpointsConfig {
     /// Microsoft Graph (requests go to `{graph}/v1.0/...`).
     #[serde(default)]
     pub graph: Option<String>,
+    /// Exchange Online admin API (`{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
+    #[serde(default)]
+    pub exchange: Option<String>,
 }
 
 /// `[http]`: timeouts, retries and concurrency of live collection.
@@ -217,6 +220,16 @@ pub struct DiskConfig {
     pub target_subscription_id: Option<String>,
     #[serde(default)]
     pub target_resource_group: Option<String>,
+    /// `plan`: also create a VM in the target from each ready OS disk, with
+    /// its ready data disks attached and a new NIC in `vm_subnet_id`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_vm: bool,
+    /// `plan`: subnet (resource id, target tenant) of the NICs of created VMs.
+    #[serde(default)]
+    pub vm_subnet_id: Option<String>,
+    /// `plan`: delete the intermediate snapshot (in the target) once the disk exists.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_snapshot: bool,
 }
 
 /// Where the source registries' artifacts are imported to. A target that
@@ -255,6 +268,10 @@ pub struct GalleryConfig {
     /// How the VMs are deployed: cli, powershell, rest, template or portal.
     #[serde(default)]
     pub vm_deployment: Option<String>,
+    /// `plan`: the gallery (in the target subscription and resource group)
+    /// ready image versions are copied into; default: the source gallery's name.
+    #[serde(default)]
+    pub target_gallery: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -274,6 +291,10 @@ pub struct PowerPlatformConfig {
     /// The `usermapping.csv` file, relative to this file.
     #[serde(default)]
     pub user_mapping: Option<PathBuf>,
+    /// `plan`: the guest admin in the target tenant passed to
+    /// `TenantToTenant-MigratePowerAppEnvironment -GuestAdminUserEmail`.
+    #[serde(default)]
+    pub guest_admin_email: Option<String>,
 }
 
 impl Config {
@@ -359,6 +380,7 @@ impl Config {
             ("login", &self.endpoints.login),
             ("arm", &self.endpoints.arm),
             ("graph", &self.endpoints.graph),
+            ("exchange", &self.endpoints.exchange),
         ] {
             if let Some(v) = v {
                 crate::auth::cloud::check_base_url(key, v).map_err(|e| at_file(e, path))?;

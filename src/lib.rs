@@ -12,6 +12,7 @@ pub mod collect;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod execute;
 pub mod http;
 pub mod inventory;
 pub mod logfmt;

@@ -93,8 +93,10 @@ fn config_mistakes_are_errors_with_the_fix() {
         m.contains("unknown cloud") && m.contains("AzureChinaCloud"),
         "{m}"
     );
-    let m = parse_err("[endpoints]\nexchange = \"http://x\"\n");
-    assert!(m.contains("unknown field `exchange`"), "{m}");
+    let m = parse_err("[endpoints]\noutlook = \"http://x\"\n");
+    assert!(m.contains("unknown field `outlook`"), "{m}");
+    let m = parse_err("[endpoints]\nexchange = \"outlook.office365.com\"\n");
+    assert!(m.starts_with("xtenant.toml: [endpoints] exchange"), "{m}");
     let m = parse_err("[endpoints]\narm = \"management.azure.com\"\n");
     assert!(m.starts_with("xtenant.toml: [endpoints] arm"), "{m}");
     let m = parse_err("[source]\nsubscriptions = [\"prod\"]\n");

@@ -4601,6 +4601,7 @@ impl World {
                 target_region: Some(REGIONS[self.src.home].0.into()),
                 target_subscription_id: Some(self.tgt.subs[0].clone()),
                 target_resource_group: Some(LANDING_RESOURCE_GROUP.into()),
+                ..Default::default()
             },
             exchange: ExchangeConfig {
                 scope_group: Some(SCOPE_GROUP.into()),
@@ -4608,6 +4609,7 @@ impl World {
             },
             powerplatform: PowerPlatformConfig {
                 user_mapping: Some(PathBuf::from(USER_MAPPING_FILE)),
+                ..Default::default()
             },
             ..Config::default()
         };
