@@ -244,6 +244,31 @@ impl TenantAuth {
         ))
     }
 
+    /// Client-credentials sign-in with a secret held in memory (the
+    /// in-process demo signs in to its simulator this way: the same token
+    /// request as `kind = "client-secret"`, without an environment variable).
+    pub fn client_secret(
+        side: Side,
+        tenant_id: &str,
+        name: Option<&str>,
+        endpoints: Endpoints,
+        client_id: &str,
+        secret: Secret,
+    ) -> TenantAuth {
+        TenantAuth::build(
+            side,
+            tenant_id.to_string(),
+            name.map(str::to_string),
+            &cloud::AZURE_CLOUD,
+            endpoints,
+            AuthKind::ClientSecret,
+            Credential::ClientSecret {
+                client_id: client_id.to_string(),
+                secret,
+            },
+        )
+    }
+
     /// Sign-in with a token given up front, for tests and the in-process demo.
     /// The token is still checked against `tenant_id` when it is used.
     pub fn fixed(
