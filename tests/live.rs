@@ -165,8 +165,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange, ACR data plane, Power Platform and the token probes are not
-    // live in part 1: they come from the offline export.
+    // Exchange, ACR data plane and the token probes are not live here: they
+    // come from the offline export. Power Platform is fetched live.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
@@ -184,8 +184,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         !summary
             .copied
             .iter()
-            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
-        "ARM and Graph must be fetched live, not copied: {:?}",
+            .any(|c| c.contains("/arm/") || c.contains("/graph/") || c.contains("/powerplatform/")),
+        "ARM, Graph and Power Platform must be fetched live, not copied: {:?}",
         summary.copied
     );
 
@@ -211,7 +211,22 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+        for service in ["bap", "powerapps", "flow", "powerplatform", "dataverse"] {
+            assert!(
+                log.iter().any(|e| e.tenant.as_deref() == Some(t)
+                    && e.service == service
+                    && e.status == Some(200)),
+                "no {service} request of {t}"
+            );
+        }
     }
+    // Small pages: the environment list and a Dataverse table were paged.
+    assert!(log
+        .iter()
+        .any(|e| e.service == "bap" && e.path.contains("skiptoken")));
+    assert!(log
+        .iter()
+        .any(|e| e.service == "dataverse" && e.path.contains("skiptoken")));
 
     // No token in the raw export, the snapshot or the request log.
     let hits = files_with_tokens(dir.path());
