@@ -5,9 +5,10 @@
 //! written environment pages.
 //!
 //! Per-environment pages go to `{collection}/{envName}/`. An environment
-//! whose request fails gets its own `_status.json` there, which the parser
-//! reads; when the environment list itself failed, each per-environment
-//! collection is failed at its root without a request.
+//! whose request fails gets its own `_status.json` there with its error,
+//! which the parser reads: `partial` while other environments came in,
+//! `failed` when none did. When the environment list itself failed, each
+//! per-environment collection is failed at its root without a request.
 
 use super::{outcome, summarize, CollectionReport, Ctx, Req, FANOUT_CONCURRENCY};
 use crate::auth::TenantAuth;
@@ -18,6 +19,7 @@ use crate::collect::powerplatform::fetch::{
 use crate::collect::Status;
 use crate::http::{Paging, Service};
 use crate::raw::write::EMPTY_LIST;
+use crate::raw::CollectionStatus;
 use futures_util::StreamExt;
 
 impl Ctx<'_> {
@@ -172,8 +174,21 @@ impl Ctx<'_> {
             status,
             error: summarize(&errors, envs.len()),
         };
-        // Each failed environment has its own `_status.json`; the report
-        // only sums them up (a root status would cover every table).
+        // Each failed environment has its own `_status.json` (a root status
+        // would cover every Dataverse table). The parser takes the worst
+        // one, so while other environments came in it says `partial`.
+        if status == Status::Partial {
+            for r in results.iter().filter(|r| r.status == Status::Failed) {
+                let dir = self.writer.root().join(side.as_str()).join(&r.collection);
+                let _ = crate::raw::write::write_status(
+                    &dir,
+                    &CollectionStatus {
+                        status: Status::Partial.as_str().to_string(),
+                        error: r.error.clone(),
+                    },
+                );
+            }
+        }
         self.record(report)
     }
 }
