@@ -582,15 +582,17 @@ fn demo_collect_live(
         ..SimOptions::default()
     })?;
     let base = sim.base_url();
-    let endpoints = Endpoints {
-        login: format!("{base}/login"),
-        arm: format!("{base}/arm"),
-        graph: format!("{base}/graph"),
-    };
+    // The simulator says where each of its services listens, as the
+    // `[endpoints]` table a user would paste into xtenant.toml.
+    #[derive(serde::Deserialize)]
+    struct SimEndpoints {
+        endpoints: config::EndpointsConfig,
+    }
+    let sim_endpoints: SimEndpoints = toml::from_str(&sim.endpoints_toml())
+        .map_err(|e| Error::Runtime(format!("the simulator's endpoints do not parse: {e}")))?;
     let mut config = config.clone();
-    config.endpoints.login = Some(endpoints.login.clone());
-    config.endpoints.arm = Some(endpoints.arm.clone());
-    config.endpoints.graph = Some(endpoints.graph.clone());
+    config.endpoints = sim_endpoints.endpoints;
+    let endpoints = Endpoints::resolve(&crate::auth::cloud::AZURE_CLOUD, &config.endpoints)?;
     let sign_in = |side: Side, t: &config::TenantConfig| -> Result<TenantAuth> {
         let tenant = t.tenant_id.as_deref().ok_or_else(|| {
             Error::Runtime(format!(

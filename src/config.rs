@@ -135,6 +135,22 @@ pub struct EndpointsConfig {
     /// Exchange Online admin API (`{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
     #[serde(default)]
     pub exchange: Option<String>,
+    /// Power Platform admin, BAP (real: https://api.bap.microsoft.com).
+    #[serde(default)]
+    pub bap: Option<String>,
+    /// Power Apps admin (real: https://api.powerapps.com).
+    #[serde(default)]
+    pub powerapps: Option<String>,
+    /// Power Automate admin (real: https://api.flow.microsoft.com).
+    #[serde(default)]
+    pub flow: Option<String>,
+    /// Power Platform API (real: https://api.powerplatform.com).
+    #[serde(default)]
+    pub powerplatform: Option<String>,
+    /// Dataverse Web API, with `{host}` standing for the environment's
+    /// instance host (real: `https://{host}`, the instance URL).
+    #[serde(default)]
+    pub dataverse: Option<String>,
 }
 
 /// `[http]`: timeouts, retries and concurrency of live collection.

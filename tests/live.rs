@@ -165,8 +165,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange, ACR data plane, Power Platform and the token probes are not
-    // live in part 1: they come from the offline export.
+    // Exchange, ACR data plane and the token probes are not live here: they
+    // come from the offline export. Power Platform is fetched live.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
@@ -184,8 +184,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         !summary
             .copied
             .iter()
-            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
-        "ARM and Graph must be fetched live, not copied: {:?}",
+            .any(|c| c.contains("/arm/") || c.contains("/graph/") || c.contains("/powerplatform/")),
+        "ARM, Graph and Power Platform must be fetched live, not copied: {:?}",
         summary.copied
     );
 
@@ -211,7 +211,22 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+        for service in ["bap", "powerapps", "flow", "powerplatform", "dataverse"] {
+            assert!(
+                log.iter().any(|e| e.tenant.as_deref() == Some(t)
+                    && e.service == service
+                    && e.status == Some(200)),
+                "no {service} request of {t}"
+            );
+        }
     }
+    // Small pages: the environment list and a Dataverse table were paged.
+    assert!(log
+        .iter()
+        .any(|e| e.service == "bap" && e.path.contains("skiptoken")));
+    assert!(log
+        .iter()
+        .any(|e| e.service == "dataverse" && e.path.contains("skiptoken")));
 
     // No token in the raw export, the snapshot or the request log.
     let hits = files_with_tokens(dir.path());
@@ -669,4 +684,84 @@ fn the_demo_collected_live_assesses_exactly_like_the_offline_export() {
     // The snapshot hashes differ: pages fetched concurrently may order a
     // table's rows differently, which the other tests here compare sorted.
     assert!(live["findings"].as_array().is_some_and(|f| !f.is_empty()));
+}
+
+/// A Dataverse environment whose queries fail leaves its own `_status.json`
+/// and makes the Dataverse tables `partial` (the others still come in); a
+/// Power Automate endpoint that answers nothing but 404 makes flows `failed`
+/// while the other Power Platform tables stay complete.
+#[test]
+fn a_failing_environment_makes_its_powerplatform_tables_partial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = common::build_case("demo", dir.path());
+    let envs = raw.join("source/powerplatform/environments/page-0001.json");
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&envs).expect("page")).expect("json");
+    let broken = page["value"]
+        .as_array_mut()
+        .expect("value")
+        .iter_mut()
+        .find(|e| e["properties"]["linkedEnvironmentMetadata"]["instanceUrl"].is_string())
+        .expect("an environment with Dataverse");
+    broken["properties"]["linkedEnvironmentMetadata"]["instanceUrl"] = "not a url".into();
+    let broken_name = broken["name"].as_str().expect("name").to_string();
+    std::fs::write(&envs, serde_json::to_vec(&page).expect("encode")).expect("write");
+
+    let sim = Simulator::start(SimOptions {
+        data: xtenant::sim::serve::DataSource::Raw(raw.clone()),
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let text = config_text(&sim, "{tenant}").replace(
+        &format!("flow = \"{}/flow\"", sim.base_url()),
+        &format!("flow = \"{}/nowhere\"", sim.base_url()),
+    );
+    let config = Config::load(&write_config(&work, &text)).expect("config");
+    let mut opts = LiveOptions::new(work.join("raw"));
+    opts.fill_from = Some(raw.clone());
+    opts.http.max_retries = 1;
+    let snap = work.join("live");
+    let (manifest, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+
+    let status = |t: &str| {
+        let s = &manifest.tables[t];
+        (s.source, s.target)
+    };
+    assert_eq!(status("pp_solutions"), (Status::Partial, Status::Complete));
+    assert_eq!(status("pp_system_users").0, Status::Partial);
+    assert_eq!(status("pp_flows"), (Status::Failed, Status::Failed));
+    for t in [
+        "pp_environments",
+        "pp_apps",
+        "pp_connections",
+        "pp_tenant_capacity",
+    ] {
+        assert_eq!(status(t), (Status::Complete, Status::Complete), "{t}");
+    }
+    let st = work
+        .join("raw/source/powerplatform/dataverse")
+        .join(&broken_name)
+        .join("solutions/_status.json");
+    let text = std::fs::read_to_string(&st).expect("status of the failed environment");
+    assert!(text.contains("partial"), "{text}");
+    let report = summary
+        .collections
+        .iter()
+        .find(|c| c.side == Side::Source && c.collection == "powerplatform/dataverse/*/solutions")
+        .expect("report");
+    assert_eq!(report.status, Status::Partial);
+    assert!(
+        report.error.as_deref().unwrap_or("").contains(&broken_name),
+        "{report:?}"
+    );
+    // Nothing of Power Platform was copied in place of what failed.
+    assert!(
+        !summary.copied.iter().any(|c| c.contains("powerplatform")),
+        "{:?}",
+        summary.copied
+    );
 }

@@ -366,13 +366,42 @@ impl TenantAuth {
             Service::Login => Err(Error::Runtime(
                 "internal: the login endpoint takes no bearer token".into(),
             )),
+            // Resources registered with a trailing slash keep it, so the
+            // scope has two (`https://service.powerapps.com//.default`).
+            Service::Bap | Service::PowerApps => {
+                Ok(format!("{}/.default", self.power_platform().apps_audience))
+            }
+            Service::Flow => Ok(format!("{}/.default", self.power_platform().flow_audience)),
+            Service::PowerPlatform => Ok(format!(
+                "{}/.default",
+                self.power_platform().api_audience.trim_end_matches('/')
+            )),
+            Service::Dataverse => Err(Error::Runtime(
+                "internal: a Dataverse token names its environment's instance URL".into(),
+            )),
         }
+    }
+
+    /// The Power Platform hosts and audiences of this tenant's cloud.
+    fn power_platform(&self) -> &'static cloud::PowerPlatformCloud {
+        cloud::PowerPlatformCloud::of(self.inner.cloud)
+    }
+
+    /// A token for a resource named per request (a Dataverse instance URL,
+    /// `https://org.crm4.dynamics.com`), cached like [`Self::token`].
+    pub async fn token_for_resource(&self, resource: &str) -> Result<AccessToken> {
+        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        self.token_scope(scope).await
     }
 
     /// A token for `service`, from the cache while it has more than the
     /// refresh margin left; checked against the configured tenant.
     pub async fn token(&self, service: Service) -> Result<AccessToken> {
         let scope = self.scope(service)?;
+        self.token_scope(scope).await
+    }
+
+    async fn token_scope(&self, scope: String) -> Result<AccessToken> {
         let slot = {
             let mut cache = self
                 .inner

@@ -112,6 +112,15 @@ pub fn fix_for(
                  admin-consent them in the {who}"
             ),
             Service::Login => sign_in.to_string(),
+            Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => format!(
+                "make {assignee} a Power Platform administrator (Entra role) in the {who}, or, for a \
+                 service principal, register it with `New-PowerAppManagementApp` (see docs/auth.md)"
+            ),
+            Service::Dataverse => format!(
+                "add {assignee} to the environment as a user (an application user for a service \
+                 principal) with the System Administrator or System Customizer role, in the {who} \
+                 (see docs/auth.md)"
+            ),
         }),
         Some(429) => Some(
             "the service kept throttling; re-run later, or lower [http] concurrency".into(),

@@ -36,14 +36,29 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    /// Power Platform admin (BAP): environments, tenant-to-tenant migrations.
+    Bap,
+    /// Power Apps admin: apps, connections, custom connectors.
+    PowerApps,
+    /// Power Automate admin: flows.
+    Flow,
+    /// Power Platform API (`api.powerplatform.com`): licensing / capacity.
+    PowerPlatform,
+    /// Dataverse Web API of one environment (audience: its instance URL).
+    Dataverse,
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 9] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
         Service::Login,
+        Service::Bap,
+        Service::PowerApps,
+        Service::Flow,
+        Service::PowerPlatform,
+        Service::Dataverse,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +66,11 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Bap => "bap",
+            Service::PowerApps => "powerapps",
+            Service::Flow => "flow",
+            Service::PowerPlatform => "powerplatform",
+            Service::Dataverse => "dataverse",
         }
     }
     /// How messages name the service.
@@ -60,6 +80,11 @@ impl Service {
             Service::ResourceGraph => "Resource Graph",
             Service::Graph => "Microsoft Graph",
             Service::Login => "sign-in",
+            Service::Bap => "Power Platform admin (BAP)",
+            Service::PowerApps => "Power Apps admin",
+            Service::Flow => "Power Automate admin",
+            Service::PowerPlatform => "Power Platform API",
+            Service::Dataverse => "Dataverse",
         }
     }
     fn index(self) -> usize {
@@ -148,6 +173,9 @@ pub struct Request<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// ARM pacing key: the subscription the request reads.
     pub subscription: Option<String>,
+    /// The token's resource when the service has one per host (Dataverse:
+    /// the environment's instance URL); else the service's own audience.
+    pub audience: Option<String>,
 }
 
 impl<'a> Request<'a> {
@@ -160,6 +188,7 @@ impl<'a> Request<'a> {
             body: None,
             headers: Vec::new(),
             subscription: None,
+            audience: None,
         }
     }
     pub fn query(
@@ -182,6 +211,10 @@ impl<'a> Request<'a> {
         self.subscription = Some(id.into());
         self
     }
+    pub fn audience(mut self, resource: impl Into<String>) -> Request<'a> {
+        self.audience = Some(resource.into());
+        self
+    }
     /// The same request to another URL (a nextLink) or with another body.
     fn with(&self, url: String, body: Option<serde_json::Value>) -> Request<'a> {
         Request {
@@ -192,6 +225,7 @@ impl<'a> Request<'a> {
             body,
             headers: self.headers.clone(),
             subscription: self.subscription.clone(),
+            audience: self.audience.clone(),
         }
     }
 }
@@ -268,8 +302,11 @@ impl Client {
         let method = req.method.reqwest();
         let shown_url = redact(&req.url);
         let auth = req.auth;
-        if let Err(why) = guard::check(&method, req.service, &req.url, &auth.endpoints().origins())
-        {
+        let mut origins = auth.endpoints().origins();
+        if req.service == Service::Dataverse {
+            origins.extend(auth.endpoints().dataverse_origin(&req.url));
+        }
+        if let Err(why) = guard::check(&method, req.service, &req.url, &origins) {
             return Err(http_error(HttpError {
                 service: req.service,
                 method: req.method.as_str(),
@@ -363,7 +400,10 @@ impl Client {
         let auth = req.auth;
         let token = match req.service {
             Service::Login => None,
-            s => Some(auth.token(s).await?),
+            s => Some(match &req.audience {
+                Some(resource) => auth.token_for_resource(resource).await?,
+                None => auth.token(s).await?,
+            }),
         };
         let base = |status: Option<u16>, code: Option<String>, message: String| HttpError {
             service: req.service,

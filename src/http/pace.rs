@@ -196,6 +196,13 @@ impl Pacer {
                 }
             }
             Service::Graph | Service::Login => {}
+            // Power Platform and Dataverse send no remaining-quota headers
+            // before their 429 (whose Retry-After the client honours).
+            Service::Bap
+            | Service::PowerApps
+            | Service::Flow
+            | Service::PowerPlatform
+            | Service::Dataverse => {}
         }
     }
 

@@ -233,10 +233,8 @@ fn page_error(req: &Request<'_>, url: &str, message: String) -> Error {
         detail_codes: Vec::new(),
         message,
         fix: match req.service {
-            Service::Arm | Service::ResourceGraph | Service::Graph => {
-                Some("re-run; if it repeats, report it with the request log".into())
-            }
             Service::Login => None,
+            _ => Some("re-run; if it repeats, report it with the request log".into()),
         },
         attempts: 1,
     }))

@@ -96,6 +96,11 @@ fn auth_for(base: &str, tid: &str) -> TenantAuth {
         login: format!("{base}/login"),
         arm: format!("{base}/arm"),
         graph: format!("{base}/graph"),
+        bap: format!("{base}/bap"),
+        powerapps: format!("{base}/powerapps"),
+        flow: format!("{base}/flow"),
+        powerplatform: format!("{base}/powerplatform"),
+        dataverse: format!("{base}/dataverse/{{host}}"),
     };
     let token = test_jwt(&json!({"tid": tid, "oid": "oid-1", "exp": 4_000_000_000i64}));
     TenantAuth::fixed(

@@ -13,6 +13,7 @@
 
 pub mod doctor;
 pub mod parents;
+mod powerplatform;
 pub mod probes;
 mod progress;
 pub mod spec;
@@ -196,6 +197,10 @@ struct Req {
     /// A 404 means "nothing there", not a failure (a Marketplace plan whose
     /// terms were never looked at in that subscription).
     absent_ok: bool,
+    /// Headers sent on every page (Dataverse `Prefer`).
+    headers: Vec<(&'static str, String)>,
+    /// The token's resource when it is per host (Dataverse).
+    audience: Option<String>,
 }
 
 struct Ctx<'a> {
@@ -216,7 +221,8 @@ impl Ctx<'_> {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let arm = self.arm_family(auth, tx);
         let graph = self.graph_family(auth, rx);
-        let (rg_used, ()) = futures_util::join!(arm, graph);
+        let pp = self.powerplatform_family(auth);
+        let (rg_used, (), ()) = futures_util::join!(arm, graph, pp);
         rg_used
     }
 
@@ -349,6 +355,10 @@ impl Ctx<'_> {
             Base::Arm => e.arm.clone(),
             Base::Graph => format!("{}/v1.0", e.graph),
             Base::Login => e.login.clone(),
+            Base::Bap => e.bap.clone(),
+            Base::PowerApps => e.powerapps.clone(),
+            Base::Flow => e.flow.clone(),
+            Base::PowerPlatform => e.powerplatform.clone(),
         }
     }
 
@@ -365,6 +375,23 @@ impl Ctx<'_> {
             (Base::Arm, false) => (Service::Arm, Paging::ArmNextLink),
             (Base::Graph, true) => (Service::Graph, Paging::None),
             (Base::Graph, false) => (Service::Graph, Paging::GraphNextLink),
+            (Base::PowerPlatform, _) => (Service::PowerPlatform, Paging::None),
+            (b, single) => {
+                let service = match b {
+                    Base::Bap => Service::Bap,
+                    Base::PowerApps => Service::PowerApps,
+                    _ => Service::Flow,
+                };
+                // BAP, Power Apps and Power Automate page like ARM (`nextLink`).
+                (
+                    service,
+                    if single {
+                        Paging::None
+                    } else {
+                        Paging::ArmNextLink
+                    },
+                )
+            }
         };
         let mut all_vars: Vec<(&str, &str)> = vars.to_vec();
         all_vars.push(("tenant", auth.tenant_id()));
@@ -376,6 +403,8 @@ impl Ctx<'_> {
             paging,
             consistency: spec.consistency,
             absent_ok: spec.fanout == Fanout::MarketplaceAgreements,
+            headers: Vec::new(),
+            audience: None,
         }
     }
 
@@ -508,6 +537,8 @@ impl Ctx<'_> {
                 paging: Paging::ResourceGraph,
                 consistency: false,
                 absent_ok: false,
+                headers: Vec::new(),
+                audience: None,
             })
             .collect();
         self.run(auth, collection, reqs, Some(EMPTY_RG)).await
@@ -745,6 +776,12 @@ impl Ctx<'_> {
         }
         if req.consistency {
             request = request.header("ConsistencyLevel", "eventual");
+        }
+        for (k, v) in req.headers {
+            request = request.header(k, v);
+        }
+        if let Some(a) = req.audience {
+            request = request.audience(a);
         }
         let mut sink = |page: crate::http::Page| -> Result<()> {
             let meta = PageMeta {

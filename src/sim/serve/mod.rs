@@ -16,6 +16,7 @@ pub mod graph;
 pub mod log;
 pub mod login;
 pub mod paging;
+pub mod powerplatform;
 pub mod quota;
 pub mod resource_graph;
 pub mod store;
@@ -100,6 +101,8 @@ pub struct Shared {
     pub page_size: Option<usize>,
     pub rg: Vec<resource_graph::Tables>,
     pub rg_max_payload: usize,
+    /// Per tenant (store order): Dataverse hosts of its environments.
+    pub pp: Vec<powerplatform::Index>,
 }
 
 /// A response the service modules build; turned into an HTTP response once.
@@ -249,6 +252,11 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    Bap,
+    PowerApps,
+    Flow,
+    PowerPlatform,
+    Dataverse,
     Unknown,
 }
 
@@ -263,6 +271,16 @@ impl Service {
             Service::Graph
         } else if p.starts_with("/login/") {
             Service::Login
+        } else if p.starts_with("/bap/") {
+            Service::Bap
+        } else if p.starts_with("/powerapps/") {
+            Service::PowerApps
+        } else if p.starts_with("/flow/") {
+            Service::Flow
+        } else if p.starts_with("/powerplatform/") {
+            Service::PowerPlatform
+        } else if p.starts_with("/dataverse/") {
+            Service::Dataverse
         } else {
             Service::Unknown
         }
@@ -274,6 +292,11 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Bap => "bap",
+            Service::PowerApps => "powerapps",
+            Service::Flow => "flow",
+            Service::PowerPlatform => "powerplatform",
+            Service::Dataverse => "dataverse",
             Service::Unknown => "unknown",
         }
     }
@@ -296,6 +319,11 @@ impl Simulator {
             .iter()
             .map(|t| resource_graph::Tables::build(t, opts.rg_from_arm))
             .collect();
+        let pp = store
+            .tenants
+            .iter()
+            .map(powerplatform::Index::build)
+            .collect();
         let shared = Arc::new(Shared {
             store,
             issuer: tokens::Issuer::new(tokens::random_key()),
@@ -306,6 +334,7 @@ impl Simulator {
             page_size: opts.page_size,
             rg,
             rg_max_payload: opts.rg_max_payload,
+            pp,
         });
         let want = opts
             .addr
@@ -418,7 +447,10 @@ impl SimHandle {
     /// The `[endpoints]` table that points xtenant at this simulator.
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
-        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\n")
+        format!(
+            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\n{}",
+            powerplatform::endpoints_toml(&b)
+        )
     }
 }
 
@@ -542,6 +574,10 @@ async fn serve(
             .header("request-id", id.clone())
             .header("client-request-id", id),
         Service::Login => reply.header("x-ms-request-id", id),
+        Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => {
+            reply.header("x-ms-request-id", id)
+        }
+        Service::Dataverse => reply.header("req_id", id),
         Service::Unknown => reply,
     };
     reply.into_response()
@@ -578,6 +614,11 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::ResourceGraph => resource_graph::handle(sh, ctx, tenant),
         Service::Graph => graph::handle(sh, ctx, tenant),
         Service::Login => login::handle(sh, ctx),
+        Service::Bap
+        | Service::PowerApps
+        | Service::Flow
+        | Service::PowerPlatform
+        | Service::Dataverse => powerplatform::handle(sh, ctx, service, tenant),
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
@@ -605,6 +646,9 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
         return resource_graph::throttled(Duration::from_secs(1));
     }
     let r = match (service, f) {
+        (Service::Dataverse, Fault::TooMany) => powerplatform::dataverse_error(status, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 seconds."),
+        (Service::Dataverse, Fault::Unavailable) => powerplatform::dataverse_error(status, "0x80040216", "The service is temporarily unavailable. Please retry later."),
+        (Service::Dataverse, _) => powerplatform::dataverse_error(status, "0x80040216", "An unexpected error occurred."),
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),
         (Service::Graph, Fault::Unavailable) => graph::error(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."),
         (Service::Graph, _) => graph::error(status, "generalException", "General exception while processing."),

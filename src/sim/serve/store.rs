@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// The API families the simulator serves; other families (Exchange, ACR
 /// data plane, Power Platform) are part 2.
-const FAMILIES: &[&str] = &["arm", "graph", "resource-graph"];
+const FAMILIES: &[&str] = &["arm", "graph", "resource-graph", "powerplatform"];
 
 /// One item of a collection, kept as its compact JSON text (a page is sent by
 /// joining item texts; a tree per item would cost five times the memory),
@@ -209,7 +209,18 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
             let coll_name = format!("{family}/{name}");
             let subdirs = raw.children(side, &coll_name)?;
             let has_pages = !raw.page_paths(side, &coll_name)?.is_empty();
-            if !subdirs.is_empty() && !has_pages {
+            if coll_name == "powerplatform/dataverse" {
+                // `dataverse/{env}/{table}`: kept per table, then per environment.
+                for env in subdirs {
+                    for table in raw.children(side, &format!("{coll_name}/{env}"))? {
+                        let c = load_collection(raw, side, &format!("{coll_name}/{env}/{table}"))?;
+                        children
+                            .entry(format!("{coll_name}/{table}"))
+                            .or_default()
+                            .insert(env.to_ascii_lowercase(), c);
+                    }
+                }
+            } else if !subdirs.is_empty() && !has_pages {
                 let mut map = BTreeMap::new();
                 for child in subdirs {
                     let c = load_collection(raw, side, &format!("{coll_name}/{child}"))?;
