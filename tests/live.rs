@@ -165,33 +165,34 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange, ACR data plane, Power Platform and the token probes are not
-    // live in part 1: they come from the offline export.
+    // The ACR data plane, Power Platform and the token probes are not live
+    // yet: they come from the offline export.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
     let incomplete: Vec<_> = summary.incomplete().collect();
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     assert!(
-        summary
-            .copied
-            .iter()
-            .any(|c| c == "source/exchange/Get-Mailbox"),
-        "{:?}",
-        summary.copied
-    );
-    assert!(
         !summary
             .copied
             .iter()
-            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
-        "ARM and Graph must be fetched live, not copied: {:?}",
+            .any(|c| c.contains("/arm/") || c.contains("/graph/") || c.contains("/exchange/")),
+        "ARM, Graph and Exchange must be fetched live, not copied: {:?}",
         summary.copied
     );
+    // Per-object Exchange output lands under the object's name.
+    for p in [
+        "source/exchange/Get-DistributionGroupMember/t2t-scope@contoso.com/page-0001.json",
+        "source/exchange/Export-MailboxDiagnosticLogs/org.hold@contoso.com/page-0001.json",
+        "target/exchange/Test-MigrationServerAvailability/not.in.scope@fabrikam.com/page-0001.json",
+    ] {
+        assert!(raw.join(p).is_file(), "{p} not written");
+    }
 
     assert_same_snapshot(&offline, &live_snap);
 
-    // Read-only: GETs, Resource Graph query POSTs and token requests only.
+    // Read-only: GETs, Resource Graph query POSTs, Exchange InvokeCommand
+    // (the guard checked each cmdlet) and token requests only.
     let log = sim.log();
     assert!(log.len() > 50, "{} requests", log.len());
     for e in &log {
@@ -200,11 +201,15 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
                 && (e
                     .path
                     .contains("/providers/Microsoft.ResourceGraph/resources?")
-                    || e.path.contains("/oauth2/v2.0/token")));
+                    || e.path.contains("/oauth2/v2.0/token")
+                    || (e.service == "exchange" && e.path.contains("/InvokeCommand"))));
         assert!(ok, "a write was sent: {} {}", e.method, e.path);
     }
-    // Both Graph and ARM were asked, for both tenants.
+    // Graph, ARM and Exchange were asked, for both tenants.
     for t in [SOURCE, TARGET] {
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "exchange"));
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));

@@ -15,6 +15,10 @@ pub struct Cloud {
     pub arm_audience: &'static str,
     /// Resource URI for Microsoft Graph tokens.
     pub graph_audience: &'static str,
+    /// Exchange Online (admin API `{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
+    pub exchange: &'static str,
+    /// Resource URI for Exchange Online tokens.
+    pub exchange_audience: &'static str,
 }
 
 pub const AZURE_CLOUD: Cloud = Cloud {
@@ -24,6 +28,8 @@ pub const AZURE_CLOUD: Cloud = Cloud {
     graph: "https://graph.microsoft.com",
     arm_audience: "https://management.azure.com",
     graph_audience: "https://graph.microsoft.com",
+    exchange: "https://outlook.office365.com",
+    exchange_audience: "https://outlook.office365.com",
 };
 
 pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
@@ -33,6 +39,9 @@ pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
     graph: "https://graph.microsoft.us",
     arm_audience: "https://management.usgovcloudapi.net",
     graph_audience: "https://graph.microsoft.us",
+    // GCC High; DoD tenants use https://webmail.apps.mil (override [endpoints] exchange).
+    exchange: "https://outlook.office365.us",
+    exchange_audience: "https://outlook.office365.us",
 };
 
 pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
@@ -42,6 +51,8 @@ pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
     graph: "https://microsoftgraph.chinacloudapi.cn",
     arm_audience: "https://management.chinacloudapi.cn",
     graph_audience: "https://microsoftgraph.chinacloudapi.cn",
+    exchange: "https://partner.outlook.cn",
+    exchange_audience: "https://partner.outlook.cn",
 };
 
 pub const CLOUDS: [&Cloud; 3] = [&AZURE_CLOUD, &AZURE_US_GOVERNMENT, &AZURE_CHINA_CLOUD];
@@ -68,6 +79,8 @@ pub struct Endpoints {
     pub arm: String,
     /// Microsoft Graph: requests go to `{graph}/v1.0/...`.
     pub graph: String,
+    /// Exchange Online: `{exchange}/adminapi/beta/{tenant}/InvokeCommand`.
+    pub exchange: String,
 }
 
 impl Endpoints {
@@ -83,13 +96,14 @@ impl Endpoints {
             login: pick("login", &overrides.login, cloud.login)?,
             arm: pick("arm", &overrides.arm, cloud.arm)?,
             graph: pick("graph", &overrides.graph, cloud.graph)?,
+            exchange: pick("exchange", &overrides.exchange, cloud.exchange)?,
         })
     }
 
     /// `scheme://host[:port]` of every endpoint: the only origins a bearer
     /// token may be sent to.
     pub fn origins(&self) -> Vec<String> {
-        [&self.login, &self.arm, &self.graph]
+        [&self.login, &self.arm, &self.graph, &self.exchange]
             .into_iter()
             .filter_map(|u| origin_of(u))
             .collect()

@@ -36,14 +36,17 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    /// Exchange Online admin API (`InvokeCommand`).
+    Exchange,
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
         Service::Login,
+        Service::Exchange,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +54,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Exchange => "exchange",
         }
     }
     /// How messages name the service.
@@ -60,6 +64,7 @@ impl Service {
             Service::ResourceGraph => "Resource Graph",
             Service::Graph => "Microsoft Graph",
             Service::Login => "sign-in",
+            Service::Exchange => "Exchange Online",
         }
     }
     fn index(self) -> usize {
@@ -270,6 +275,19 @@ impl Client {
         let auth = req.auth;
         if let Err(why) = guard::check(&method, req.service, &req.url, &auth.endpoints().origins())
         {
+            return Err(http_error(HttpError {
+                service: req.service,
+                method: req.method.as_str(),
+                url: shown_url,
+                status: None,
+                code: Some("RefusedByReadOnlyGuard".into()),
+                detail_codes: Vec::new(),
+                message: format!("refused before sending: {why}"),
+                fix: Some("this is a bug in xtenant's collector; please report it".into()),
+                attempts: 0,
+            }));
+        }
+        if let Err(why) = guard::check_cmdlet(req.service, req.body.as_ref()) {
             return Err(http_error(HttpError {
                 service: req.service,
                 method: req.method.as_str(),

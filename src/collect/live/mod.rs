@@ -12,6 +12,7 @@
 //! `partial` when some of its pages were written) and the run goes on.
 
 pub mod doctor;
+mod exchange;
 pub mod parents;
 pub mod probes;
 mod progress;
@@ -196,6 +197,8 @@ struct Req {
     /// A 404 means "nothing there", not a failure (a Marketplace plan whose
     /// terms were never looked at in that subscription).
     absent_ok: bool,
+    /// Sent with every page (Exchange's `X-CmdletName`, `X-AnchorMailbox`, ...).
+    headers: Vec<(&'static str, String)>,
 }
 
 struct Ctx<'a> {
@@ -216,7 +219,8 @@ impl Ctx<'_> {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let arm = self.arm_family(auth, tx);
         let graph = self.graph_family(auth, rx);
-        let (rg_used, ()) = futures_util::join!(arm, graph);
+        let exchange = self.exchange_family(auth);
+        let (rg_used, (), ()) = futures_util::join!(arm, graph, exchange);
         rg_used
     }
 
@@ -376,6 +380,7 @@ impl Ctx<'_> {
             paging,
             consistency: spec.consistency,
             absent_ok: spec.fanout == Fanout::MarketplaceAgreements,
+            headers: Vec::new(),
         }
     }
 
@@ -508,6 +513,7 @@ impl Ctx<'_> {
                 paging: Paging::ResourceGraph,
                 consistency: false,
                 absent_ok: false,
+                headers: Vec::new(),
             })
             .collect();
         self.run(auth, collection, reqs, Some(EMPTY_RG)).await
@@ -746,6 +752,9 @@ impl Ctx<'_> {
         if req.consistency {
             request = request.header("ConsistencyLevel", "eventual");
         }
+        for (k, v) in req.headers {
+            request = request.header(k, v);
+        }
         let mut sink = |page: crate::http::Page| -> Result<()> {
             let meta = PageMeta {
                 method: Some(page.method.to_string()),
@@ -826,7 +835,14 @@ pub fn fill_from(from: &Path, to: &Path) -> Result<Vec<String>> {
                     .join(fam.file_name())
                     .join(entry.file_name());
                 let dest = to.join(&rel);
-                if dest.exists() || dest.with_extension("json").exists() {
+                // `Get-AcceptedDomain.csv` is the same collection as a live
+                // `Get-AcceptedDomain/` directory.
+                let name = entry.file_name().to_string_lossy().to_string();
+                let stem = name
+                    .strip_suffix(".csv")
+                    .or_else(|| name.strip_suffix(".json"))
+                    .unwrap_or(&name);
+                if dest.exists() || dest.with_extension("json").exists() || dest.with_file_name(stem).is_dir() {
                     continue;
                 }
                 copy_tree(&entry.path(), &dest)?;

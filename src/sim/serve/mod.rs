@@ -11,6 +11,7 @@
 //! handle tests hold.
 
 pub mod arm;
+pub mod exchange;
 pub mod faults;
 pub mod graph;
 pub mod log;
@@ -249,6 +250,7 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    Exchange,
     Unknown,
 }
 
@@ -263,6 +265,8 @@ impl Service {
             Service::Graph
         } else if p.starts_with("/login/") {
             Service::Login
+        } else if p.starts_with("/exchange/") {
+            Service::Exchange
         } else {
             Service::Unknown
         }
@@ -274,6 +278,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Exchange => "exchange",
             Service::Unknown => "unknown",
         }
     }
@@ -418,7 +423,7 @@ impl SimHandle {
     /// The `[endpoints]` table that points xtenant at this simulator.
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
-        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\n")
+        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nexchange = \"{b}/exchange\"\n")
     }
 }
 
@@ -542,6 +547,9 @@ async fn serve(
             .header("request-id", id.clone())
             .header("client-request-id", id),
         Service::Login => reply.header("x-ms-request-id", id),
+        Service::Exchange => reply
+            .header("request-id", id.clone())
+            .header("client-request-id", id),
         Service::Unknown => reply,
     };
     reply.into_response()
@@ -578,10 +586,11 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::ResourceGraph => resource_graph::handle(sh, ctx, tenant),
         Service::Graph => graph::handle(sh, ctx, tenant),
         Service::Login => login::handle(sh, ctx),
+        Service::Exchange => exchange::handle(sh, ctx, tenant),
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
-                "message": format!("The simulator serves /arm, /graph and /login; '{}' is none of them.", ctx.path)}}),
+                "message": format!("The simulator serves /arm, /graph, /login and /exchange; '{}' is none of them.", ctx.path)}}),
         ),
     }
 }
@@ -604,10 +613,15 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
     if (service, f) == (Service::ResourceGraph, Fault::TooMany) {
         return resource_graph::throttled(Duration::from_secs(1));
     }
+    if (service, f) == (Service::Exchange, Fault::TooMany) {
+        return exchange::throttled(Duration::from_secs(1));
+    }
     let r = match (service, f) {
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),
         (Service::Graph, Fault::Unavailable) => graph::error(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."),
         (Service::Graph, _) => graph::error(status, "generalException", "General exception while processing."),
+        (Service::Exchange, Fault::Unavailable) => exchange::error(status, "ServiceUnavailable", "|Microsoft.Exchange.Data.Storage.ServerBusyException|The server is busy. Please retry later."),
+        (Service::Exchange, _) => exchange::error(status, "InternalServerError", "|Microsoft.Exchange.Management.RestApiClient.RestClientException|An internal error occurred (simulated fault)."),
         (_, Fault::TooMany) => arm::error(status, "TooManyRequests", "The request is being throttled. For more information, refer to - https://aka.ms/armthrottling"),
         (_, Fault::Unavailable) => arm::error(status, "ServiceUnavailable", "The server is currently unable to handle the request. Please retry later."),
         _ => arm::error(status, "InternalServerError", "Encountered internal server error. Diagnostic information: simulated fault."),
