@@ -174,11 +174,26 @@ mod tests {
         assert!(check(&Method::POST, Service::Exchange, url, &o).is_ok());
         // The same path under another service is not the Exchange endpoint.
         assert!(check(&Method::POST, Service::Graph, url, &o).is_err());
-        let body = |c: &str| serde_json::json!({"CmdletInput": {"CmdletName": c, "Parameters": {}}});
-        for ok in ["Get-Mailbox", "get-mailuser", "Test-MigrationServerAvailability", "Export-MailboxDiagnosticLogs"] {
-            assert!(check_cmdlet(Service::Exchange, Some(&body(ok))).is_ok(), "{ok}");
+        let body =
+            |c: &str| serde_json::json!({"CmdletInput": {"CmdletName": c, "Parameters": {}}});
+        for ok in [
+            "Get-Mailbox",
+            "get-mailuser",
+            "Test-MigrationServerAvailability",
+            "Export-MailboxDiagnosticLogs",
+        ] {
+            assert!(
+                check_cmdlet(Service::Exchange, Some(&body(ok))).is_ok(),
+                "{ok}"
+            );
         }
-        for bad in ["Set-Mailbox", "New-MigrationBatch", "Remove-MailUser", "Get-", "Start-MigrationBatch"] {
+        for bad in [
+            "Set-Mailbox",
+            "New-MigrationBatch",
+            "Remove-MailUser",
+            "Get-",
+            "Start-MigrationBatch",
+        ] {
             let e = check_cmdlet(Service::Exchange, Some(&body(bad))).unwrap_err();
             assert!(e.contains("not a read-only cmdlet"), "{bad}: {e}");
         }

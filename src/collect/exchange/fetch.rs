@@ -179,7 +179,10 @@ pub const LISTS: &[ExoSpec] = &[
     },
     ExoSpec {
         params: &[("Identity", Param::Str("*\\Set-MailUser"))],
-        ..spec("exchange/Get-ManagementRoleEntry", "Get-ManagementRoleEntry")
+        ..spec(
+            "exchange/Get-ManagementRoleEntry",
+            "Get-ManagementRoleEntry",
+        )
     },
 ];
 

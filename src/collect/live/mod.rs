@@ -842,7 +842,10 @@ pub fn fill_from(from: &Path, to: &Path) -> Result<Vec<String>> {
                     .strip_suffix(".csv")
                     .or_else(|| name.strip_suffix(".json"))
                     .unwrap_or(&name);
-                if dest.exists() || dest.with_extension("json").exists() || dest.with_file_name(stem).is_dir() {
+                if dest.exists()
+                    || dest.with_extension("json").exists()
+                    || dest.with_file_name(stem).is_dir()
+                {
                     continue;
                 }
                 copy_tree(&entry.path(), &dest)?;
