@@ -622,3 +622,94 @@ fn a_configured_subscription_the_identity_cannot_see_makes_subscriptions_partial
         .path
         .contains("9d4c2a1e-7b3f-4c5d-8e6a-1f2b3c4d5e02/providers/Microsoft.Compute/disks")));
 }
+
+/// POSTs an InvokeCommand body to the simulator with curl; the status and body.
+fn invoke(
+    sim: &SimHandle,
+    tenant: &str,
+    token: &str,
+    cmdlet: &str,
+    url: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let url = url.map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "{}/exchange/adminapi/beta/{tenant}/InvokeCommand",
+            sim.base_url()
+        )
+    });
+    let body = serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}});
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "-w",
+            "\n%{http_code}",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+        ])
+        .args([
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-H",
+            "Prefer: odata.maxpagesize=5",
+        ])
+        .args(["--data", &body.to_string(), &url])
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (json, code) = text.rsplit_once('\n').expect("status line");
+    (
+        code.trim().parse().expect("status"),
+        serde_json::from_str(json).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn the_exchange_endpoint_pages_checks_the_audience_and_refuses_writes() {
+    let sim = Simulator::start(SimOptions::default()).expect("start simulator");
+    let exo = sim.token(SOURCE, "https://outlook.office365.com", "app");
+    // Paging: 44 source mailboxes in pages of 5, each next page by POST to the link.
+    let (status, first) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", None);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["value"].as_array().map(Vec::len), Some(5));
+    let mut seen = 5;
+    let mut next = first["@odata.nextLink"].as_str().map(str::to_string);
+    while let Some(link) = next {
+        let (s, page) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", Some(&link));
+        assert_eq!(s, 200, "{page}");
+        seen += page["value"].as_array().map_or(0, Vec::len);
+        next = page["@odata.nextLink"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, 44);
+    // Export-Csv rows are served as objects (Get-AcceptedDomain.csv).
+    let (_, domains) = invoke(&sim, SOURCE, &exo, "Get-AcceptedDomain", None);
+    assert_eq!(domains["value"][0]["DomainName"], "contoso.com");
+
+    // Write cmdlets are refused, unknown ones are not recognised.
+    for write in ["Set-Mailbox", "New-MigrationBatch"] {
+        let (s, e) = invoke(&sim, SOURCE, &exo, write, None);
+        assert_eq!(s, 403, "{write}: {e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("read-only"),
+            "{e}"
+        );
+    }
+    let (s, e) = invoke(&sim, SOURCE, &exo, "Get-NoSuchThing", None);
+    assert_eq!(s, 400, "{e}");
+    // A Graph token, and a token for the other tenant, are refused.
+    let graph = sim.token(SOURCE, "https://graph.microsoft.com", "app");
+    let (s, e) = invoke(&sim, SOURCE, &graph, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    let (s, e) = invoke(&sim, TARGET, &exo, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    // Nothing the refused calls asked for reached the log as a success.
+    assert!(sim
+        .log()
+        .iter()
+        .filter(|e| e.service == "exchange" && e.status == Some(200))
+        .all(|e| e.method == "POST" && e.path.contains("/InvokeCommand")));
+}
