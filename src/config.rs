@@ -299,6 +299,14 @@ pub struct ExchangeConfig {
     /// Migration batch CSV files (single `EmailAddress` column), relative to this file.
     #[serde(default)]
     pub batches: Vec<PathBuf>,
+    /// Live collection: the target mail users to probe with
+    /// Test-MigrationServerAvailability; default the first few paired ones.
+    #[serde(default)]
+    pub test_mailboxes: Option<Vec<String>>,
+    /// Live collection: the admin who will run the moves
+    /// (Get-ManagementRoleAssignment -RoleAssignee); default every assignment.
+    #[serde(default)]
+    pub operator: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -165,33 +165,34 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange, ACR data plane and the token probes are not live here: they
-    // come from the offline export. Power Platform is fetched live.
+    // The ACR data plane and the token probes are not live here: they come
+    // from the offline export. Exchange and Power Platform are fetched live.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
     let incomplete: Vec<_> = summary.incomplete().collect();
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     assert!(
-        summary
-            .copied
-            .iter()
-            .any(|c| c == "source/exchange/Get-Mailbox"),
-        "{:?}",
+        !summary.copied.iter().any(|c| c.contains("/arm/")
+            || c.contains("/graph/")
+            || c.contains("/powerplatform/")
+            || c.contains("/exchange/")),
+        "ARM, Graph, Exchange and Power Platform must be fetched live, not copied: {:?}",
         summary.copied
     );
-    assert!(
-        !summary
-            .copied
-            .iter()
-            .any(|c| c.contains("/arm/") || c.contains("/graph/") || c.contains("/powerplatform/")),
-        "ARM, Graph and Power Platform must be fetched live, not copied: {:?}",
-        summary.copied
-    );
+    // Per-object Exchange output lands under the object's name.
+    for p in [
+        "source/exchange/Get-DistributionGroupMember/t2t-scope@contoso.com/page-0001.json",
+        "source/exchange/Export-MailboxDiagnosticLogs/org.hold@contoso.com/page-0001.json",
+        "target/exchange/Test-MigrationServerAvailability/not.in.scope@fabrikam.com/page-0001.json",
+    ] {
+        assert!(raw.join(p).is_file(), "{p} not written");
+    }
 
     assert_same_snapshot(&offline, &live_snap);
 
-    // Read-only: GETs, Resource Graph query POSTs and token requests only.
+    // Read-only: GETs, Resource Graph query POSTs, Exchange InvokeCommand
+    // (the guard checked each cmdlet) and token requests only.
     let log = sim.log();
     assert!(log.len() > 50, "{} requests", log.len());
     for e in &log {
@@ -200,11 +201,15 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
                 && (e
                     .path
                     .contains("/providers/Microsoft.ResourceGraph/resources?")
-                    || e.path.contains("/oauth2/v2.0/token")));
+                    || e.path.contains("/oauth2/v2.0/token")
+                    || (e.service == "exchange" && e.path.contains("/InvokeCommand"))));
         assert!(ok, "a write was sent: {} {}", e.method, e.path);
     }
-    // Both Graph and ARM were asked, for both tenants.
+    // Graph, ARM and Exchange were asked, for both tenants.
     for t in [SOURCE, TARGET] {
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "exchange"));
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
@@ -764,4 +769,95 @@ fn a_failing_environment_makes_its_powerplatform_tables_partial() {
         "{:?}",
         summary.copied
     );
+}
+
+/// POSTs an InvokeCommand body to the simulator with curl; the status and body.
+fn invoke(
+    sim: &SimHandle,
+    tenant: &str,
+    token: &str,
+    cmdlet: &str,
+    url: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let url = url.map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "{}/exchange/adminapi/beta/{tenant}/InvokeCommand",
+            sim.base_url()
+        )
+    });
+    let body = serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}});
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "-w",
+            "\n%{http_code}",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+        ])
+        .args([
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-H",
+            "Prefer: odata.maxpagesize=5",
+        ])
+        .args(["--data", &body.to_string(), &url])
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (json, code) = text.rsplit_once('\n').expect("status line");
+    (
+        code.trim().parse().expect("status"),
+        serde_json::from_str(json).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn the_exchange_endpoint_pages_checks_the_audience_and_refuses_writes() {
+    let sim = Simulator::start(SimOptions::default()).expect("start simulator");
+    let exo = sim.token(SOURCE, "https://outlook.office365.com", "app");
+    // Paging: 44 source mailboxes in pages of 5, each next page by POST to the link.
+    let (status, first) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", None);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["value"].as_array().map(Vec::len), Some(5));
+    let mut seen = 5;
+    let mut next = first["@odata.nextLink"].as_str().map(str::to_string);
+    while let Some(link) = next {
+        let (s, page) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", Some(&link));
+        assert_eq!(s, 200, "{page}");
+        seen += page["value"].as_array().map_or(0, Vec::len);
+        next = page["@odata.nextLink"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, 44);
+    // Export-Csv rows are served as objects (Get-AcceptedDomain.csv).
+    let (_, domains) = invoke(&sim, SOURCE, &exo, "Get-AcceptedDomain", None);
+    assert_eq!(domains["value"][0]["DomainName"], "contoso.com");
+
+    // Write cmdlets are refused, unknown ones are not recognised.
+    for write in ["Set-Mailbox", "New-MigrationBatch"] {
+        let (s, e) = invoke(&sim, SOURCE, &exo, write, None);
+        assert_eq!(s, 403, "{write}: {e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("read-only"),
+            "{e}"
+        );
+    }
+    let (s, e) = invoke(&sim, SOURCE, &exo, "Get-NoSuchThing", None);
+    assert_eq!(s, 400, "{e}");
+    // A Graph token, and a token for the other tenant, are refused.
+    let graph = sim.token(SOURCE, "https://graph.microsoft.com", "app");
+    let (s, e) = invoke(&sim, SOURCE, &graph, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    let (s, e) = invoke(&sim, TARGET, &exo, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    // Nothing the refused calls asked for reached the log as a success.
+    assert!(sim
+        .log()
+        .iter()
+        .filter(|e| e.service == "exchange" && e.status == Some(200))
+        .all(|e| e.method == "POST" && e.path.contains("/InvokeCommand")));
 }

@@ -15,6 +15,10 @@ pub struct Cloud {
     pub arm_audience: &'static str,
     /// Resource URI for Microsoft Graph tokens.
     pub graph_audience: &'static str,
+    /// Exchange Online (admin API `{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
+    pub exchange: &'static str,
+    /// Resource URI for Exchange Online tokens.
+    pub exchange_audience: &'static str,
 }
 
 pub const AZURE_CLOUD: Cloud = Cloud {
@@ -24,6 +28,8 @@ pub const AZURE_CLOUD: Cloud = Cloud {
     graph: "https://graph.microsoft.com",
     arm_audience: "https://management.azure.com",
     graph_audience: "https://graph.microsoft.com",
+    exchange: "https://outlook.office365.com",
+    exchange_audience: "https://outlook.office365.com",
 };
 
 pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
@@ -33,6 +39,9 @@ pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
     graph: "https://graph.microsoft.us",
     arm_audience: "https://management.usgovcloudapi.net",
     graph_audience: "https://graph.microsoft.us",
+    // GCC High; DoD tenants use https://webmail.apps.mil (override [endpoints] exchange).
+    exchange: "https://outlook.office365.us",
+    exchange_audience: "https://outlook.office365.us",
 };
 
 pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
@@ -42,6 +51,8 @@ pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
     graph: "https://microsoftgraph.chinacloudapi.cn",
     arm_audience: "https://management.chinacloudapi.cn",
     graph_audience: "https://microsoftgraph.chinacloudapi.cn",
+    exchange: "https://partner.outlook.cn",
+    exchange_audience: "https://partner.outlook.cn",
 };
 
 pub const CLOUDS: [&Cloud; 3] = [&AZURE_CLOUD, &AZURE_US_GOVERNMENT, &AZURE_CHINA_CLOUD];
@@ -76,6 +87,8 @@ pub struct Endpoints {
     pub powerplatform: String,
     /// Dataverse Web API base with `{host}` for the instance host.
     pub dataverse: String,
+    /// Exchange Online: `{exchange}/adminapi/beta/{tenant}/InvokeCommand`.
+    pub exchange: String,
 }
 
 impl Endpoints {
@@ -97,6 +110,7 @@ impl Endpoints {
             flow: pick("flow", &overrides.flow, pp.flow)?,
             powerplatform: pick("powerplatform", &overrides.powerplatform, pp.api)?,
             dataverse: pick("dataverse", &overrides.dataverse, DATAVERSE_DEFAULT)?,
+            exchange: pick("exchange", &overrides.exchange, cloud.exchange)?,
         })
     }
 
@@ -134,6 +148,7 @@ impl Endpoints {
             &self.powerapps,
             &self.flow,
             &self.powerplatform,
+            &self.exchange,
         ]
         .into_iter()
         .chain((self.dataverse != DATAVERSE_DEFAULT).then_some(&self.dataverse))

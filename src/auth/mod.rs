@@ -363,6 +363,7 @@ impl TenantAuth {
         match service {
             Service::Arm | Service::ResourceGraph => Ok(format!("{}/.default", c.arm_audience)),
             Service::Graph => Ok(format!("{}/.default", c.graph_audience)),
+            Service::Exchange => Ok(format!("{}/.default", c.exchange_audience)),
             Service::Login => Err(Error::Runtime(
                 "internal: the login endpoint takes no bearer token".into(),
             )),

@@ -121,6 +121,13 @@ pub fn fix_for(
                  principal) with the System Administrator or System Customizer role, in the {who} \
                  (see docs/auth.md)"
             ),
+            Service::Exchange => format!(
+                "give {assignee} the Exchange Online application permission Exchange.ManageAsApp \
+                 (admin-consented) and the Entra role Global Reader, or an Exchange role group \
+                 with View-Only Recipients and View-Only Configuration, in the {who} \
+                 (docs/auth.md); where that is not allowed, save the cmdlets' output with \
+                 Export-Csv instead (docs/raw-export.md)"
+            ),
         }),
         Some(429) => Some(
             "the service kept throttling; re-run later, or lower [http] concurrency".into(),

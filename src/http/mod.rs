@@ -46,10 +46,12 @@ pub enum Service {
     PowerPlatform,
     /// Dataverse Web API of one environment (audience: its instance URL).
     Dataverse,
+    /// Exchange Online admin API (`InvokeCommand`).
+    Exchange,
 }
 
 impl Service {
-    pub const ALL: [Service; 9] = [
+    pub const ALL: [Service; 10] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
@@ -59,6 +61,7 @@ impl Service {
         Service::Flow,
         Service::PowerPlatform,
         Service::Dataverse,
+        Service::Exchange,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,6 +74,7 @@ impl Service {
             Service::Flow => "flow",
             Service::PowerPlatform => "powerplatform",
             Service::Dataverse => "dataverse",
+            Service::Exchange => "exchange",
         }
     }
     /// How messages name the service.
@@ -85,6 +89,7 @@ impl Service {
             Service::Flow => "Power Automate admin",
             Service::PowerPlatform => "Power Platform API",
             Service::Dataverse => "Dataverse",
+            Service::Exchange => "Exchange Online",
         }
     }
     fn index(self) -> usize {
@@ -307,6 +312,19 @@ impl Client {
             origins.extend(auth.endpoints().dataverse_origin(&req.url));
         }
         if let Err(why) = guard::check(&method, req.service, &req.url, &origins) {
+            return Err(http_error(HttpError {
+                service: req.service,
+                method: req.method.as_str(),
+                url: shown_url,
+                status: None,
+                code: Some("RefusedByReadOnlyGuard".into()),
+                detail_codes: Vec::new(),
+                message: format!("refused before sending: {why}"),
+                fix: Some("this is a bug in xtenant's collector; please report it".into()),
+                attempts: 0,
+            }));
+        }
+        if let Err(why) = guard::check_cmdlet(req.service, req.body.as_ref()) {
             return Err(http_error(HttpError {
                 service: req.service,
                 method: req.method.as_str(),

@@ -19,6 +19,8 @@ pub enum Paging {
     GraphNextLink,
     /// Resource Graph: re-POST the body with `options.$skipToken`.
     ResourceGraph,
+    /// Exchange `InvokeCommand`: POST the same body to each `@odata.nextLink`.
+    ExchangeNextLink,
 }
 
 /// One page as received.
@@ -132,7 +134,9 @@ pub(super) async fn run(
         let next = match paging {
             Paging::None => None,
             Paging::ArmNextLink => link(&current, &resp.url, "nextLink", p.arm_next)?,
-            Paging::GraphNextLink => link(&current, &resp.url, "@odata.nextLink", p.graph_next)?,
+            Paging::GraphNextLink | Paging::ExchangeNextLink => {
+                link(&current, &resp.url, "@odata.nextLink", p.graph_next)?
+            }
             Paging::ResourceGraph => token(&current, &resp.url, p.skip_token)?,
         };
         let Some(next) = next else { break };
@@ -158,7 +162,11 @@ pub(super) async fn run(
                         format!("the next-page link is not a URL: {}", redact(&next)),
                     )
                 })?;
-                current.with(u.to_string(), None)
+                // InvokeCommand's next page is the same cmdlet POSTed to the link.
+                let body = (paging == Paging::ExchangeNextLink)
+                    .then(|| current.body.clone())
+                    .flatten();
+                current.with(u.to_string(), body)
             }
         };
     }

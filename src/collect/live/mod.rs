@@ -12,6 +12,7 @@
 //! `partial` when some of its pages were written) and the run goes on.
 
 pub mod doctor;
+mod exchange;
 pub mod parents;
 mod powerplatform;
 pub mod probes;
@@ -222,7 +223,8 @@ impl Ctx<'_> {
         let arm = self.arm_family(auth, tx);
         let graph = self.graph_family(auth, rx);
         let pp = self.powerplatform_family(auth);
-        let (rg_used, (), ()) = futures_util::join!(arm, graph, pp);
+        let exchange = self.exchange_family(auth);
+        let (rg_used, (), (), ()) = futures_util::join!(arm, graph, pp, exchange);
         rg_used
     }
 
@@ -863,7 +865,17 @@ pub fn fill_from(from: &Path, to: &Path) -> Result<Vec<String>> {
                     .join(fam.file_name())
                     .join(entry.file_name());
                 let dest = to.join(&rel);
-                if dest.exists() || dest.with_extension("json").exists() {
+                // `Get-AcceptedDomain.csv` is the same collection as a live
+                // `Get-AcceptedDomain/` directory.
+                let name = entry.file_name().to_string_lossy().to_string();
+                let stem = name
+                    .strip_suffix(".csv")
+                    .or_else(|| name.strip_suffix(".json"))
+                    .unwrap_or(&name);
+                if dest.exists()
+                    || dest.with_extension("json").exists()
+                    || dest.with_file_name(stem).is_dir()
+                {
                     continue;
                 }
                 copy_tree(&entry.path(), &dest)?;

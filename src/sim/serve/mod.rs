@@ -11,6 +11,7 @@
 //! handle tests hold.
 
 pub mod arm;
+pub mod exchange;
 pub mod faults;
 pub mod graph;
 pub mod log;
@@ -257,6 +258,7 @@ pub enum Service {
     Flow,
     PowerPlatform,
     Dataverse,
+    Exchange,
     Unknown,
 }
 
@@ -281,6 +283,8 @@ impl Service {
             Service::PowerPlatform
         } else if p.starts_with("/dataverse/") {
             Service::Dataverse
+        } else if p.starts_with("/exchange/") {
+            Service::Exchange
         } else {
             Service::Unknown
         }
@@ -297,6 +301,7 @@ impl Service {
             Service::Flow => "flow",
             Service::PowerPlatform => "powerplatform",
             Service::Dataverse => "dataverse",
+            Service::Exchange => "exchange",
             Service::Unknown => "unknown",
         }
     }
@@ -448,7 +453,7 @@ impl SimHandle {
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
         format!(
-            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\n{}",
+            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nexchange = \"{b}/exchange\"\n{}",
             powerplatform::endpoints_toml(&b)
         )
     }
@@ -578,6 +583,9 @@ async fn serve(
             reply.header("x-ms-request-id", id)
         }
         Service::Dataverse => reply.header("req_id", id),
+        Service::Exchange => reply
+            .header("request-id", id.clone())
+            .header("client-request-id", id),
         Service::Unknown => reply,
     };
     reply.into_response()
@@ -619,10 +627,11 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         | Service::Flow
         | Service::PowerPlatform
         | Service::Dataverse => powerplatform::handle(sh, ctx, service, tenant),
+        Service::Exchange => exchange::handle(sh, ctx, tenant),
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
-                "message": format!("The simulator serves /arm, /graph and /login; '{}' is none of them.", ctx.path)}}),
+                "message": format!("The simulator serves /arm, /graph, /login and /exchange; '{}' is none of them.", ctx.path)}}),
         ),
     }
 }
@@ -645,6 +654,9 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
     if (service, f) == (Service::ResourceGraph, Fault::TooMany) {
         return resource_graph::throttled(Duration::from_secs(1));
     }
+    if (service, f) == (Service::Exchange, Fault::TooMany) {
+        return exchange::throttled(Duration::from_secs(1));
+    }
     let r = match (service, f) {
         (Service::Dataverse, Fault::TooMany) => powerplatform::dataverse_error(status, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 seconds."),
         (Service::Dataverse, Fault::Unavailable) => powerplatform::dataverse_error(status, "0x80040216", "The service is temporarily unavailable. Please retry later."),
@@ -652,6 +664,8 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),
         (Service::Graph, Fault::Unavailable) => graph::error(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."),
         (Service::Graph, _) => graph::error(status, "generalException", "General exception while processing."),
+        (Service::Exchange, Fault::Unavailable) => exchange::error(status, "ServiceUnavailable", "|Microsoft.Exchange.Data.Storage.ServerBusyException|The server is busy. Please retry later."),
+        (Service::Exchange, _) => exchange::error(status, "InternalServerError", "|Microsoft.Exchange.Management.RestApiClient.RestClientException|An internal error occurred (simulated fault)."),
         (_, Fault::TooMany) => arm::error(status, "TooManyRequests", "The request is being throttled. For more information, refer to - https://aka.ms/armthrottling"),
         (_, Fault::Unavailable) => arm::error(status, "ServiceUnavailable", "The server is currently unable to handle the request. Please retry later."),
         _ => arm::error(status, "InternalServerError", "Encountered internal server error. Diagnostic information: simulated fault."),

@@ -109,6 +109,8 @@ pub struct Tenant {
     pub ids: HashSet<String>,
     /// Number of users, which sets the tenant's Graph quota size.
     pub user_count: usize,
+    /// `exchange/*`, served by the Exchange admin API.
+    pub exchange: super::exchange::Data,
 }
 
 impl Tenant {
@@ -279,6 +281,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         children,
         ids,
         user_count,
+        exchange: super::exchange::Data::load(raw, side)?,
     })
 }
 
