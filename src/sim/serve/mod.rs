@@ -418,6 +418,15 @@ impl SimHandle {
             .issue_as(tenant, audience, client_id, oid)
     }
 
+    /// Tags imported into a registry by `importImage` (its ARM id):
+    /// repository -> tag -> digest.
+    pub fn imported_tags(
+        &self,
+        registry_id: &str,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+        write::registry::imported(&self.shared, registry_id)
+    }
+
     /// Every token the simulator has issued (token endpoint and [`Self::token`]):
     /// a test greps a run's files and logs for them.
     pub fn issued_tokens(&self) -> Vec<String> {

@@ -56,7 +56,16 @@ pub fn put_disk_like(sh: &Shared, ctx: &Ctx, claims: &Claims, ti: usize, rp: &Re
             return linked_not_found(src);
         };
         if src_owner != ti {
-            if let Err(r) = linked_access(sh, ctx, claims, rp, &write_action, src_owner, src) {
+            if let Err(r) = linked_access(
+                sh,
+                ctx,
+                claims,
+                rp,
+                &write_action,
+                src_owner,
+                src,
+                SOURCE_DISK_ACTIONS,
+            ) {
                 return r;
             }
         }
@@ -114,8 +123,9 @@ pub fn put_disk_like(sh: &Shared, ctx: &Ctx, claims: &Claims, ti: usize, rp: &Re
 }
 
 /// The cross-tenant read of a linked resource: an auxiliary token of the
-/// linked resource's tenant, whose principal may read and export the disk.
-fn linked_access(
+/// linked resource's tenant, whose principal may perform `needed` on it.
+#[allow(clippy::too_many_arguments)]
+pub fn linked_access(
     sh: &Shared,
     ctx: &Ctx,
     claims: &Claims,
@@ -123,6 +133,7 @@ fn linked_access(
     write_action: &str,
     src_owner: usize,
     src: &str,
+    needed: &[&str],
 ) -> Result<(), Reply> {
     let src_tenant = &sh.store.tenants[src_owner];
     let src_sub = subscription_of(&normalize_id(src)).unwrap_or_default();
@@ -179,7 +190,7 @@ fn linked_access(
     };
     let mut st = sh.writes.lock();
     let rbac = sh.writes.rbac(&mut st)?;
-    let missing: Vec<&str> = SOURCE_DISK_ACTIONS
+    let missing: Vec<&str> = needed
         .iter()
         .copied()
         .filter(|a| !rbac.allowed(src_tenant.side.as_str(), &aux.oid, src, a))
