@@ -209,3 +209,69 @@ fn cross_tenant_snapshot_needs_the_right_tokens_and_permissions() {
     );
     assert!(log.iter().all(|e| e.path.starts_with("/arm/")));
 }
+
+#[test]
+fn registry_created_after_name_check_and_import_brings_the_source_digest() {
+    let s = sim(0);
+    let tgt = s.token(TGT, ARM, "copier");
+    let src_tok = s.token(SRC, ARM, "admin");
+    let aux = s.token_as(SRC, ARM, "copier", COPIER);
+    let b = s.base_url();
+    let reg_id = format!("/subscriptions/{TGT_SUB}/resourceGroups/rg-migrated-disks/providers/Microsoft.ContainerRegistry/registries/fabrikamnewacr");
+    rt().block_on(async {
+        let check = format!("{b}/arm/subscriptions/{TGT_SUB}/providers/Microsoft.ContainerRegistry/checkNameAvailability?api-version=2023-07-01");
+        let r = send(reqwest::Method::POST, &check, &tgt, None, Some(&json!({"name": "contosoprodacr", "type": "Microsoft.ContainerRegistry/registries"}))).await;
+        assert_eq!((r.status, &r.body["reason"]), (200, &json!("AlreadyExists")), "{}", r.body);
+        let r = send(reqwest::Method::POST, &check, &tgt, None, Some(&json!({"name": "fabrikamnewacr", "type": "Microsoft.ContainerRegistry/registries"}))).await;
+        assert_eq!(r.body["nameAvailable"], true);
+        let reg_url = format!("{b}/arm{reg_id}?api-version=2023-07-01");
+        let r = send(reqwest::Method::PUT, &reg_url, &tgt, None, Some(&json!({"location": "westeurope", "sku": {"name": "Premium"}, "properties": {"adminUserEnabled": false}}))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["properties"]["loginServer"], "fabrikamnewacr.azurecr.io");
+        let r = send(reqwest::Method::POST, &check, &tgt, None, Some(&json!({"name": "FabrikamNewAcr", "type": "Microsoft.ContainerRegistry/registries"}))).await;
+        assert_eq!(r.body["nameAvailable"], false);
+
+        let import = format!("{b}/arm{reg_id}/importImage?api-version=2023-07-01");
+        let src_reg = format!("/subscriptions/{SRC_SUB}/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosoprodacr");
+        let body = json!({"source": {"resourceId": src_reg, "sourceImage": "base/dotnet-runtime:8.0"},
+            "targetTags": ["base/dotnet-runtime:8.0"], "mode": "NoForce"});
+        let r = send(reqwest::Method::POST, &import, &tgt, Some(&aux), Some(&body)).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert_eq!(r.body["error"]["code"], "LinkedAuthorizationFailed");
+        // Reader on the source registries' group, built in.
+        let ra = format!("{b}/arm/subscriptions/{SRC_SUB}/resourceGroups/rg-registries/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-000000000003?api-version=2022-04-01");
+        let r = send(reqwest::Method::PUT, &ra, &src_tok, None, Some(&json!({"properties": {
+            "roleDefinitionId": format!("/subscriptions/{SRC_SUB}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+            "principalId": COPIER}}))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = send(reqwest::Method::POST, &import, &tgt, Some(&aux), Some(&body)).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert!(r.headers.contains_key("location"));
+        let r = send(reqwest::Method::POST, &import, &tgt, Some(&aux), Some(&body)).await;
+        assert_eq!(r.status, 202, "a repeat of the same import is fine: {}", r.body);
+
+        let inv = format!("{b}/graph/v1.0/invitations");
+        let gt = s.token(TGT, "https://graph.microsoft.com", "admin");
+        let ib = json!({"invitedUserEmailAddress": "migrator@contoso.com", "inviteRedirectUrl": "https://myapplications.microsoft.com"});
+        let a = send(reqwest::Method::POST, &inv, &gt, None, Some(&ib)).await;
+        let c = send(reqwest::Method::POST, &inv, &gt, None, Some(&ib)).await;
+        assert_eq!((a.status, c.status), (201, 201), "{}", a.body);
+        assert_eq!(a.body["invitedUser"]["id"], c.body["invitedUser"]["id"]);
+    });
+    let tags = s.imported_tags(&reg_id);
+    assert_eq!(
+        tags["base/dotnet-runtime"]["8.0"],
+        "sha256:8bf1b4a1be113b2a922a18e609aad56b01109c1d820d363e60e3e368c3f15b6a"
+    );
+    let created: Vec<String> = s
+        .log()
+        .iter()
+        .filter(|e| e.created)
+        .filter_map(|e| e.resource_id.clone())
+        .collect();
+    assert_eq!(
+        created.len(),
+        4,
+        "registry, assignment, import, invited user: {created:?}"
+    );
+}
