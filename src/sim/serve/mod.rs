@@ -22,6 +22,7 @@ pub mod quota;
 pub mod resource_graph;
 pub mod store;
 pub mod tokens;
+pub mod write;
 
 use crate::error::{Error, Result};
 use crate::raw::Side;
@@ -72,6 +73,8 @@ pub struct SimOptions {
     /// Resource Graph refuses a page larger than this with
     /// `ResponsePayloadTooLarge` (the service's cap is 16 MiB).
     pub rg_max_payload: usize,
+    /// How long each long-running write operation takes (`--lro-seconds`).
+    pub lro: Duration,
 }
 
 impl Default for SimOptions {
@@ -87,6 +90,7 @@ impl Default for SimOptions {
             log_file: None,
             rg_from_arm: true,
             rg_max_payload: 16 * 1024 * 1024,
+            lro: Duration::from_secs(1),
         }
     }
 }
@@ -104,6 +108,8 @@ pub struct Shared {
     pub rg_max_payload: usize,
     /// Per tenant (store order): Dataverse hosts of its environments.
     pub pp: Vec<powerplatform::Index>,
+    /// Created resources, operations and the RBAC view (docs/simulator.md "Writes").
+    pub writes: write::Writes,
 }
 
 /// A response the service modules build; turned into an HTTP response once.
@@ -112,6 +118,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// What a write did, for the request log.
+    pub written: Option<write::Written>,
 }
 
 impl Reply {
@@ -120,6 +128,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: serde_json::to_vec(v).unwrap_or_default(),
+            written: None,
         }
     }
 
@@ -129,6 +138,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: body.into_bytes(),
+            written: None,
         }
     }
 
@@ -340,6 +350,7 @@ impl Simulator {
             rg,
             rg_max_payload: opts.rg_max_payload,
             pp,
+            writes: write::Writes::new(opts.lro, opts.data.clone()),
         });
         let want = opts
             .addr
@@ -431,6 +442,23 @@ impl SimHandle {
     /// `audience` is a resource URI (`https://management.azure.com`).
     pub fn token(&self, tenant: &str, audience: &str, client_id: &str) -> String {
         self.shared.issuer.issue(tenant, audience, client_id)
+    }
+
+    /// A token as [`Self::token`], for the principal with object id `oid`
+    /// (write tests act as a principal the export's role assignments name).
+    pub fn token_as(&self, tenant: &str, audience: &str, client_id: &str, oid: &str) -> String {
+        self.shared
+            .issuer
+            .issue_as(tenant, audience, client_id, oid)
+    }
+
+    /// Tags imported into a registry by `importImage` (its ARM id):
+    /// repository -> tag -> digest.
+    pub fn imported_tags(
+        &self,
+        registry_id: &str,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+        write::registry::imported(&self.shared, registry_id)
     }
 
     /// Every token the simulator has issued (token endpoint and [`Self::token`]):
@@ -540,6 +568,7 @@ async fn serve(
                 tenant,
                 None,
                 fault,
+                None,
                 started,
             );
             return reset();
@@ -567,6 +596,7 @@ async fn serve(
         tenant,
         Some(reply.status.as_u16()),
         applied,
+        reply.written.clone(),
         started,
     );
     // Each service's request-id header, which clients quote in errors.
@@ -600,8 +630,10 @@ fn record(
     tenant: Option<String>,
     status: Option<u16>,
     fault: Option<Fault>,
+    written: Option<write::Written>,
     started: Instant,
 ) {
+    let written = written.unwrap_or_default();
     sh.log.record(LogEntry {
         time: chrono::Utc::now()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -613,6 +645,8 @@ fn record(
         status,
         fault: fault.map(|f| f.name().to_string()),
         ms: started.elapsed().as_millis() as u64,
+        created: written.created,
+        resource_id: written.resource_id,
     });
 }
 

@@ -135,6 +135,7 @@ fn unauthorized(service: Service, why: &str) -> Reply {
                     .into(),
             )],
             body: Vec::new(),
+            written: None,
         },
         _ => error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", why),
     }
