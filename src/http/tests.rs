@@ -559,8 +559,34 @@ impl std::io::Write for Buf {
     }
 }
 
+/// The buffer of a process-wide DEBUG subscriber. A scoped subscriber
+/// (`set_default`) raced with tests running beside it: tracing caches each
+/// callsite's interest globally, and a callsite first hit on another thread
+/// with no subscriber could stay "never" however the cache was rebuilt. One
+/// global subscriber makes every callsite's interest "always"; the test then
+/// reads only the lines of its own request.
+fn global_log() -> Option<&'static Buf> {
+    static LOG: std::sync::OnceLock<Option<Buf>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf = Buf::default();
+        let w = buf.clone();
+        let sub = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || w.clone())
+            .finish();
+        tracing::subscriber::set_global_default(sub).ok()?;
+        tracing::callsite::rebuild_interest_cache();
+        Some(buf)
+    })
+    .as_ref()
+}
+
 #[tokio::test]
 async fn debug_logs_carry_requests_but_never_the_token_or_a_signature() {
+    let Some(buf) = global_log() else {
+        panic!("another test installed a global tracing subscriber first");
+    };
     let srv = serve(|_, n| match n {
         0 => status(503, json!({})),
         _ => ok(json!({"value": []})),
@@ -568,32 +594,26 @@ async fn debug_logs_carry_requests_but_never_the_token_or_a_signature() {
     .await;
     let auth = auth_for(&srv.base, TENANT);
     let token = auth.token(Service::Arm).await.unwrap();
-    let buf = Buf::default();
-    let w = buf.clone();
-    let sub = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || w.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(sub);
-    // Other tests run in parallel without a subscriber; a callsite whose
-    // interest was cached as "never" then would log nothing here.
-    tracing::callsite::rebuild_interest_cache();
     client(2)
         .send(&Request::get(
             Service::Arm,
             &auth,
-            format!("{}/arm/x?sig=SASSIG&a=1", srv.base),
+            format!("{}/arm/logcheck?sig=SASSIG&a=1", srv.base),
         ))
         .await
         .unwrap();
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let all = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let mine: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("/arm/logcheck"))
+        .collect();
     assert!(
-        text.contains("retrying") && text.contains("sig=REDACTED"),
-        "{text}"
+        mine.iter()
+            .any(|l| l.contains("retrying") && l.contains("sig=REDACTED")),
+        "{mine:#?}"
     );
-    assert!(!text.contains(token.token.expose()), "{text}");
-    assert!(!text.contains("SASSIG"), "{text}");
+    assert!(!all.contains(token.token.expose()));
+    assert!(!all.contains("SASSIG"), "{mine:#?}");
 }
 
 #[test]
