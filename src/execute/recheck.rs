@@ -55,7 +55,7 @@ pub async fn collect_fresh(
     cfg: &Config,
     auths: Option<[TenantAuth; 2]>,
     tag: &str,
-) -> Result<(TempDirGuard, PathBuf)> {
+) -> Result<(TempDirGuard, PathBuf, crate::inventory::Inventory)> {
     let tmp = TempDir::new(tag)?;
     let raw = tmp.0.join("raw");
     let snap = tmp.0.join("snapshot");
@@ -68,10 +68,12 @@ pub async fn collect_fresh(
     }
     let cfg2 = cfg.clone();
     let (raw2, snap2) = (raw.clone(), snap.clone());
-    tokio::task::spawn_blocking(move || crate::collect::from_raw(&raw2, &snap2, &cfg2, "live"))
-        .await
-        .map_err(|e| Error::Runtime(format!("the re-check's parse stopped: {e}")))??;
-    Ok((TempDirGuard(tmp), snap))
+    let (_, inv) = tokio::task::spawn_blocking(move || {
+        crate::collect::from_raw(&raw2, &snap2, &cfg2, "live")
+    })
+    .await
+    .map_err(|e| Error::Runtime(format!("the re-check's parse stopped: {e}")))??;
+    Ok((TempDirGuard(tmp), snap, inv))
 }
 
 /// Keeps a temporary collection alive.
@@ -90,7 +92,7 @@ pub async fn assess_again(
     baseline: &str,
     items: &[&PlanItem],
 ) -> Result<BTreeMap<String, Option<Drift>>> {
-    let (guard, snap) = collect_fresh(cfg, auths, "recheck").await?;
+    let (guard, snap, _) = collect_fresh(cfg, auths, "recheck").await?;
     let out = guard.path().join("results");
     let opts = assess::Options {
         snapshot: snap,
