@@ -1,0 +1,186 @@
+//! `xtenant apply` and `verify` against the in-process simulator serving the
+//! demo pair: plan → apply → verify → a new assessment sees the copied disks
+//! in the target; refusals (no --yes off a terminal, a changed or expired
+//! plan, changed results, a journal of another plan); `--no-source-writes`;
+//! drift between plan and apply; SIGKILL at random points and resume.
+//!
+//! Runs in-process (library calls, `Simulator::start`) except the crash
+//! test, which must kill a real process.
+
+mod common;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use xtenant::execute::apply::{self, ApplyOptions, ItemState};
+use xtenant::execute::journal::{self, Event};
+use xtenant::sim::serve::{SimHandle, SimOptions, Simulator};
+
+fn demo_dir() -> PathBuf {
+    common::manifest_dir().join("fixtures/demo")
+}
+
+/// The demo config pointed at the simulator, signing in with curl to its
+/// token endpoint (never the shared `debug/xtenant`, which may be another
+/// branch's build).
+fn config_text(sim: &SimHandle) -> String {
+    let demo = std::fs::read_to_string(demo_dir().join("xtenant.toml")).expect("demo config");
+    let auth = |side: &str| {
+        format!(
+            "\n[{side}.auth]\nkind = \"command\"\ncommand = [\"curl\", \"-sS\", \"-f\", \"--data\", \"grant_type=client_credentials\", \"--data\", \"client_id={}\", \"--data\", \"client_secret=simulator\", \"--data-urlencode\", \"scope={{scope}}\", \"{}/login/{{tenant}}/oauth2/v2.0/token\"]\n",
+            xtenant::sim::serve::login::DEFAULT_CLIENT_ID,
+            sim.base_url(),
+        )
+    };
+    let demo = demo
+        .replacen("\n[target]\n", &format!("{}\n[target]\n", auth("source")), 1)
+        .replacen(
+            "\n[identities.disk]\n",
+            &format!("{}\n[identities.disk]\n", auth("target")),
+            1,
+        );
+    format!("{}\n{demo}", sim.endpoints_toml())
+}
+
+fn run_cli(args: &[&str]) -> (i32, String) {
+    use clap::Parser;
+    let mut argv = vec!["xtenant"];
+    argv.extend_from_slice(args);
+    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
+    match xtenant::app::run(cli) {
+        Ok(code) => (code, String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+struct Setup {
+    sim: SimHandle,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    plan: PathBuf,
+}
+
+fn sim_with_log(dir: &Path) -> SimHandle {
+    Simulator::start(SimOptions {
+        log_file: Some(dir.join("sim-log.jsonl")),
+        ..SimOptions::default()
+    })
+    .expect("start simulator")
+}
+
+/// A simulator on the demo, the demo collected and assessed (offline), and
+/// a disk-only plan whose URLs point at the simulator.
+fn setup(extra_plan_args: &[&str]) -> Setup {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = sim_with_log(dir.path());
+    for f in ["usermapping.csv", "batch-wave1.csv"] {
+        std::fs::copy(demo_dir().join(f), dir.path().join(f)).expect("copy user file");
+    }
+    let config = dir.path().join("xtenant.toml");
+    std::fs::write(&config, config_text(&sim)).expect("config");
+    let out = dir.path().join("demo");
+    let (code, err) = run_cli(&["demo", "--out", s(&out)]);
+    assert!(code <= 1, "demo: {code} {err}");
+    let plan = dir.path().join("plan.json");
+    let mut args = vec![
+        "plan",
+        "--results",
+        s(&out.join("results")).to_string().leak(),
+        "--out",
+        s(&plan).to_string().leak(),
+        "--config",
+        s(&config).to_string().leak(),
+        "--workload",
+        "disk",
+    ];
+    args.extend_from_slice(extra_plan_args);
+    let (code, err) = run_cli(&args);
+    assert_eq!(code, 0, "plan: {err}");
+    Setup {
+        sim,
+        dir,
+        config,
+        plan,
+    }
+}
+
+fn opts(st: &Setup) -> ApplyOptions {
+    let mut o = ApplyOptions::new(&st.plan);
+    o.config = Some(st.config.clone());
+    o.yes = true;
+    o.interactive = Some(false);
+    o.lro.default_poll = std::time::Duration::from_millis(200);
+    o
+}
+
+fn plan_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("plan")).expect("json")
+}
+
+fn writes(sim: &SimHandle) -> Vec<xtenant::sim::serve::log::LogEntry> {
+    sim.log()
+        .into_iter()
+        .filter(|e| e.method != "GET" && e.service == "arm" && !e.path.contains("Microsoft.ResourceGraph"))
+        .collect()
+}
+
+#[test]
+fn refusals_need_no_network() {
+    let st = setup(&[]);
+    // Off a terminal without --yes.
+    let mut o = opts(&st);
+    o.yes = false;
+    let e = apply::run(o).unwrap_err();
+    assert_eq!(e.exit_code(), 3);
+    assert!(e.to_string().contains("not a terminal"), "{e}");
+
+    // Expired.
+    let mut o = opts(&st);
+    o.now = Some(chrono::Utc::now() + chrono::Duration::days(2));
+    let e = apply::run(o).unwrap_err().to_string();
+    assert!(e.contains("expired"), "{e}");
+
+    // Tampered: one character of a step URL.
+    let tampered = st.dir.path().join("tampered.json");
+    let text = std::fs::read_to_string(&st.plan)
+        .expect("plan")
+        .replacen("rg-migrated-disks", "rg-migrated-diskz", 1);
+    std::fs::write(&tampered, text).expect("write");
+    let mut o = opts(&st);
+    o.plan = tampered;
+    let e = apply::run(o).unwrap_err().to_string();
+    assert!(e.contains("changed after it was written"), "{e}");
+
+    // The results the plan came from changed.
+    let p = plan_json(&st.plan);
+    let results = PathBuf::from(p["derived_from"]["results"]["path"].as_str().expect("path"));
+    let original = std::fs::read(&results).expect("results");
+    let mut changed = original.clone();
+    changed.extend_from_slice(b"\n");
+    std::fs::write(&results, &changed).expect("write");
+    let e = apply::run(opts(&st)).unwrap_err().to_string();
+    std::fs::write(&results, &original).expect("restore");
+    assert!(e.contains("changed since the plan was made"), "{e}");
+
+    // A journal of another plan.
+    let j = journal::default_path(&st.plan);
+    std::fs::write(
+        &j,
+        "{\"ts\":\"2026-01-01T00:00:00Z\",\"plan_digest\":\"other\",\"item_id\":\"x\",\"step_id\":\"x/a\",\"tenant\":\"target\",\"event\":\"done\",\"request_id\":null,\"correlation_id\":null,\"status\":200,\"error\":null,\"reason\":null,\"rule_id\":null}\n",
+    )
+    .expect("journal");
+    let mut o = opts(&st);
+    o.resume = true;
+    let e = apply::run(o).unwrap_err().to_string();
+    assert!(e.contains("belongs to another plan"), "{e}");
+    // ... and any journal without --resume.
+    let e = apply::run(opts(&st)).unwrap_err().to_string();
+    assert!(e.contains("--resume"), "{e}");
+    std::fs::remove_file(&j).expect("rm journal");
+
+    // Nothing of the above sent a write.
+    assert!(writes(&st.sim).is_empty(), "{:?}", writes(&st.sim));
+}
