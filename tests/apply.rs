@@ -184,3 +184,91 @@ fn refusals_need_no_network() {
     // Nothing of the above sent a write.
     assert!(writes(&st.sim).is_empty(), "{:?}", writes(&st.sim));
 }
+
+fn journal_entries(st: &Setup) -> Vec<journal::Entry> {
+    journal::read(&journal::default_path(&st.plan)).expect("journal")
+}
+
+/// Creations per resource path in the simulator's log (PUTs answered 201, or
+/// 200/202 marked created).
+fn created_paths(st: &Setup) -> Vec<String> {
+    let text = std::fs::read_to_string(st.dir.path().join("sim-log.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["created"] == true)
+        .map(|v| v["path"].as_str().unwrap_or("").split('?').next().unwrap_or("").to_ascii_lowercase())
+        .collect()
+}
+
+#[test]
+fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
+    let st = setup(&[]);
+    let plan = plan_json(&st.plan);
+    let disks: Vec<String> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["name"].as_str().expect("name").to_string())
+        .collect();
+    assert!(disks.len() >= 2, "{disks:?}");
+    let mut o = opts(&st);
+    o.print = true;
+    let sum = apply::run(o).expect("apply");
+    eprintln!("{sum:#?}");
+    assert_eq!(sum.count(ItemState::Done), disks.len(), "{sum:#?}");
+    assert_eq!(sum.exit_code, 0);
+    let j = journal_entries(&st);
+    for it in plan["items"].as_array().expect("items") {
+        for step in it["steps"].as_array().expect("steps") {
+            let id = step["id"].as_str().expect("id");
+            let last = j.iter().rev().find(|e| e.step_id.as_deref() == Some(id)).expect("journaled");
+            assert!(matches!(last.event, Event::Done | Event::AlreadyDone), "{id}: {last:?}");
+        }
+    }
+    // Every write went to the target tenant.
+    let target = plan["target"]["tenant_id"].as_str().expect("target").to_string();
+    for w in writes(&st.sim) {
+        assert_eq!(w.tenant.as_deref(), Some(target.as_str()), "{w:?}");
+    }
+    // No duplicate creation.
+    let created = created_paths(&st);
+    let mut uniq = created.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(created.len(), uniq.len(), "{created:#?}");
+
+    // Applying again (resume) sends no write: every step is finished.
+    let before = writes(&st.sim).len();
+    let mut o = opts(&st);
+    o.resume = true;
+    let again = apply::run(o).expect("apply again");
+    assert_eq!(again.count(ItemState::Done), disks.len());
+    assert_eq!(writes(&st.sim).len(), before);
+
+    // verify: every disk present with its source size and SKU.
+    let (report, files) = xtenant::execute::verify::run(&xtenant::execute::verify::VerifyOptions {
+        plan: st.plan.clone(),
+        journal: None,
+        out: None,
+        config: Some(st.config.clone()),
+        auth: None,
+    })
+    .expect("verify");
+    assert_eq!(report.summary.get("verified").copied(), Some(disks.len()), "{report:#?}");
+    assert!(files.iter().all(|f| f.exists()));
+
+    // A new collection and assessment sees the disks in the target.
+    let snap = st.dir.path().join("after-snap");
+    let cfg = xtenant::config::Config::load(&st.config).expect("config");
+    let mut lo = xtenant::collect::live::LiveOptions::new(st.dir.path().join("after-raw"));
+    lo.fill_from = Some(demo_dir());
+    let (_, inv, _) = xtenant::collect::live::collect_to_snapshot(&cfg, &lo, &snap).expect("collect");
+    for d in &disks {
+        assert!(
+            inv.disks.iter().any(|x| x.tenant == "target" && &x.name == d && x.resource_group.eq_ignore_ascii_case("rg-migrated-disks")),
+            "{d} is not in the target"
+        );
+    }
+    let (code, err) = run_cli(&["assess", "--snapshot", s(&snap), "--out", s(&st.dir.path().join("after-results"))]);
+    assert!(code <= 2, "{err}");
+}

@@ -433,8 +433,7 @@ async fn execute(
     };
     let items = futures_util::future::join_all(run_now.iter().map(|it| {
         let d = drift.get(&it.item_id).cloned().flatten();
-        let is_fresh = fresh.iter().any(|f| std::ptr::eq(*f, *it));
-        run_item(&ctx, it, d, is_fresh)
+        run_item(&ctx, it, d)
     }));
     let outcomes = tokio::select! {
         o = items => o,
@@ -502,14 +501,9 @@ enum Outcome {
     Pending,
 }
 
-async fn run_item(
-    ctx: &Ctx<'_>,
-    item: &PlanItem,
-    drift: Option<Drift>,
-    fresh: bool,
-) -> (String, Outcome) {
+async fn run_item(ctx: &Ctx<'_>, item: &PlanItem, drift: Option<Drift>) -> (String, Outcome) {
     let id = item.item_id.clone();
-    match run_item_inner(ctx, item, drift, fresh).await {
+    match run_item_inner(ctx, item, drift).await {
         Ok(o) => (id, o),
         Err(e) => {
             // A journal write failed: nothing more can be trusted; stop.
@@ -528,12 +522,7 @@ fn block_rest(ctx: &Ctx<'_>, item: &PlanItem, from: usize, why: &str) {
     }
 }
 
-async fn run_item_inner(
-    ctx: &Ctx<'_>,
-    item: &PlanItem,
-    drift: Option<Drift>,
-    fresh: bool,
-) -> Result<Outcome> {
+async fn run_item_inner(ctx: &Ctx<'_>, item: &PlanItem, drift: Option<Drift>) -> Result<Outcome> {
     let skip = |d: Drift| -> Result<Outcome> {
         let mut e = ctx.entry(item, None, Event::Skipped);
         e.rule_id = d.rule_id.clone();
@@ -552,22 +541,6 @@ async fn run_item_inner(
     };
     if let Some(d) = drift {
         return skip(d);
-    }
-    if fresh && ctx.opts.recheck && !ctx.stop.load(Ordering::SeqCst) {
-        let d = {
-            let _permit = ctx.permits.acquire().await;
-            recheck::source_objects(&ctx.client, ctx.plan, item, ctx.auth(Tenant::Source)).await
-        };
-        match d {
-            Ok(Some(d)) => return skip(d),
-            Ok(None) => {}
-            Err(e) => {
-                return skip(Drift {
-                    rule_id: None,
-                    reason: format!("cannot read its source objects: {e}"),
-                })
-            }
-        }
     }
     for (n, step) in item.steps.iter().enumerate() {
         if ctx.get(&step.id) == Some(StepState::Done) {

@@ -1,18 +1,17 @@
 //! The re-check before an item's first step: the tenants are collected again
 //! live (into a temporary raw export), parsed and assessed with the rule pack,
 //! and an item whose rules no longer pass is skipped with the failing rule and
-//! its reason. Then, per item, the source objects its steps read (the disk a
-//! snapshot copies, the registry an import reads, the image version a copy
-//! reads) are fetched with the source tenant's token: a source object that is
-//! gone skips the item too.
+//! its reason. The source objects an item's steps read (the disk a snapshot
+//! copies, the registry an import reads, the image version a copy reads) must
+//! be in that fresh collection too: one that is gone skips the item. Target
+//! objects are read per step by the exists checks in `apply`.
 
 use crate::assess;
 use crate::auth::TenantAuth;
 use crate::collect::live::{self, LiveOptions};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::execute::plan::{Plan, PlanItem, Service};
-use crate::http::write::WriteClient;
+use crate::execute::plan::{PlanItem, Service};
 use crate::rules::readiness::Readiness;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -92,7 +91,8 @@ pub async fn assess_again(
     baseline: &str,
     items: &[&PlanItem],
 ) -> Result<BTreeMap<String, Option<Drift>>> {
-    let (guard, snap, _) = collect_fresh(cfg, auths, "recheck").await?;
+    let (guard, snap, inv) = collect_fresh(cfg, auths, "recheck").await?;
+    let objects = SourceObjects::of(&inv);
     let out = guard.path().join("results");
     let opts = assess::Options {
         snapshot: snap,
@@ -107,7 +107,15 @@ pub async fn assess_again(
     let results = tokio::task::spawn_blocking(move || assess::run(&opts))
         .await
         .map_err(|e| Error::Runtime(format!("the re-check's assessment stopped: {e}")))??;
-    Ok(judge(&results, items))
+    let mut verdicts = judge(&results, items);
+    for it in items {
+        if let Some(v) = verdicts.get_mut(&it.item_id) {
+            if v.is_none() {
+                *v = source_objects(it, &objects);
+            }
+        }
+    }
+    Ok(verdicts)
 }
 
 /// The verdict per plan item from a fresh assessment.
@@ -187,46 +195,55 @@ pub fn source_ids(body: &Value) -> Vec<String> {
     .collect()
 }
 
-/// GETs the source objects `item`'s steps read; the first one missing is a drift.
-pub async fn source_objects(
-    client: &WriteClient,
-    plan: &Plan,
-    item: &PlanItem,
-    source: &TenantAuth,
-) -> Result<Option<Drift>> {
-    let Some(arm) = plan.endpoints.get("arm") else {
-        return Ok(None);
-    };
+/// Ids of the source objects a step can read (disks, registries, image
+/// versions), lowercase, from a fresh collection.
+#[derive(Debug, Clone, Default)]
+pub struct SourceObjects(std::collections::BTreeSet<String>);
+
+impl SourceObjects {
+    pub fn of(inv: &crate::inventory::Inventory) -> SourceObjects {
+        let src = |t: &str| t == "source";
+        SourceObjects(
+            inv.disks
+                .iter()
+                .filter(|d| src(&d.tenant))
+                .map(|d| d.id.to_ascii_lowercase())
+                .chain(
+                    inv.registries
+                        .iter()
+                        .filter(|r| src(&r.tenant))
+                        .map(|r| r.id.to_ascii_lowercase()),
+                )
+                .chain(
+                    inv.gallery_image_versions
+                        .iter()
+                        .filter(|v| src(&v.tenant))
+                        .map(|v| v.id.to_ascii_lowercase()),
+                )
+                .collect(),
+        )
+    }
+}
+
+/// The first source object `item`'s steps read that the fresh collection no
+/// longer has. The re-check's collection read the source moments ago, so a
+/// per-object GET would only repeat it.
+pub fn source_objects(item: &PlanItem, fresh: &SourceObjects) -> Option<Drift> {
     for s in &item.steps {
-        let (Some(body), Some(url)) = (&s.body, &s.url) else {
-            continue;
-        };
+        let Some(body) = &s.body else { continue };
         if s.service != Service::Arm || s.auxiliary_tenant.is_none() {
             continue;
         }
-        // The same provider's API version as the step itself.
-        let api = url::Url::parse(url).ok().and_then(|u| {
-            u.query_pairs()
-                .find(|(k, _)| k == "api-version")
-                .map(|(_, v)| v.to_string())
-        });
-        let Some(api) = api else { continue };
         for id in source_ids(body) {
-            let get = format!("{arm}{id}?api-version={api}");
-            let r = client.get(&get, Service::Arm, source).await?;
-            if r.status == 404 {
-                return Ok(Some(Drift {
+            if !fresh.0.contains(&id.to_ascii_lowercase()) {
+                return Some(Drift {
                     rule_id: None,
-                    reason: format!("the source object {id} no longer exists"),
-                }));
-            }
-            if !r.ok() {
-                return Ok(Some(Drift {
-                    rule_id: None,
-                    reason: format!("cannot read the source object {id}: {}", r.error_text()),
-                }));
+                    reason: format!(
+                        "the source object {id} is no longer in the source tenant (collected again just now)"
+                    ),
+                });
             }
         }
     }
-    Ok(None)
+    None
 }
