@@ -759,6 +759,17 @@ fn validate(cmd: ValidateCommand) -> Result<i32> {
     })
 }
 
+/// `--lro-seconds`: a finite, non-negative number of seconds.
+fn lro_duration(secs: f64) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+        Error::input(
+            crate::error::Location::default(),
+            format!("--lro-seconds {secs}: not a duration"),
+            "give a number of seconds of 0 or more, e.g. --lro-seconds 30",
+        )
+    })
+}
+
 /// `xtenant sim serve`: starts the simulator and serves until Ctrl-C.
 fn sim_serve(a: &SimServeArgs) -> Result<i32> {
     use crate::sim::serve::{faults::FaultSpec, DataSource, QuotaOptions, SimOptions, Simulator};
@@ -777,6 +788,7 @@ fn sim_serve(a: &SimServeArgs) -> Result<i32> {
         },
         page_size: a.page_size,
         log_file: a.log.clone(),
+        lro: lro_duration(a.lro_seconds)?,
         ..SimOptions::default()
     };
     let sim = Simulator::start(opts)?;

@@ -20,6 +20,7 @@ pub mod quota;
 pub mod resource_graph;
 pub mod store;
 pub mod tokens;
+pub mod write;
 
 use crate::error::{Error, Result};
 use crate::raw::Side;
@@ -70,6 +71,8 @@ pub struct SimOptions {
     /// Resource Graph refuses a page larger than this with
     /// `ResponsePayloadTooLarge` (the service's cap is 16 MiB).
     pub rg_max_payload: usize,
+    /// How long each long-running write operation takes (`--lro-seconds`).
+    pub lro: Duration,
 }
 
 impl Default for SimOptions {
@@ -85,6 +88,7 @@ impl Default for SimOptions {
             log_file: None,
             rg_from_arm: true,
             rg_max_payload: 16 * 1024 * 1024,
+            lro: Duration::from_secs(1),
         }
     }
 }
@@ -100,6 +104,8 @@ pub struct Shared {
     pub page_size: Option<usize>,
     pub rg: Vec<resource_graph::Tables>,
     pub rg_max_payload: usize,
+    /// Created resources, operations and the RBAC view (docs/simulator.md "Writes").
+    pub writes: write::Writes,
 }
 
 /// A response the service modules build; turned into an HTTP response once.
@@ -108,6 +114,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// What a write did, for the request log.
+    pub written: Option<write::Written>,
 }
 
 impl Reply {
@@ -116,6 +124,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: serde_json::to_vec(v).unwrap_or_default(),
+            written: None,
         }
     }
 
@@ -125,6 +134,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: body.into_bytes(),
+            written: None,
         }
     }
 
@@ -306,6 +316,7 @@ impl Simulator {
             page_size: opts.page_size,
             rg,
             rg_max_payload: opts.rg_max_payload,
+            writes: write::Writes::new(opts.lro, opts.data.clone()),
         });
         let want = opts
             .addr
@@ -397,6 +408,14 @@ impl SimHandle {
     /// `audience` is a resource URI (`https://management.azure.com`).
     pub fn token(&self, tenant: &str, audience: &str, client_id: &str) -> String {
         self.shared.issuer.issue(tenant, audience, client_id)
+    }
+
+    /// A token as [`Self::token`], for the principal with object id `oid`
+    /// (write tests act as a principal the export's role assignments name).
+    pub fn token_as(&self, tenant: &str, audience: &str, client_id: &str, oid: &str) -> String {
+        self.shared
+            .issuer
+            .issue_as(tenant, audience, client_id, oid)
     }
 
     /// Every token the simulator has issued (token endpoint and [`Self::token`]):
@@ -503,6 +522,7 @@ async fn serve(
                 tenant,
                 None,
                 fault,
+                None,
                 started,
             );
             return reset();
@@ -530,6 +550,7 @@ async fn serve(
         tenant,
         Some(reply.status.as_u16()),
         applied,
+        reply.written.clone(),
         started,
     );
     // Each service's request-id header, which clients quote in errors.
@@ -556,8 +577,10 @@ fn record(
     tenant: Option<String>,
     status: Option<u16>,
     fault: Option<Fault>,
+    written: Option<write::Written>,
     started: Instant,
 ) {
+    let written = written.unwrap_or_default();
     sh.log.record(LogEntry {
         time: chrono::Utc::now()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -569,6 +592,8 @@ fn record(
         status,
         fault: fault.map(|f| f.name().to_string()),
         ms: started.elapsed().as_millis() as u64,
+        created: written.created,
+        resource_id: written.resource_id,
     });
 }
 

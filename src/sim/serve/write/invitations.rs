@@ -1,0 +1,1 @@
+//! Graph invitations (placeholder until the invitations step lands).
