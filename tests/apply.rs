@@ -19,16 +19,35 @@ fn demo_dir() -> PathBuf {
     common::manifest_dir().join("fixtures/demo")
 }
 
-/// The demo config pointed at the simulator, signing in with curl to its
-/// token endpoint (never the shared `debug/xtenant`, which may be another
-/// branch's build).
-fn config_text(sim: &SimHandle) -> String {
+const SOURCE: &str = "8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+const TARGET: &str = "2a3b4c5d-6e7f-4081-92a3-b4c5d6e7f809";
+const ARM: &str = "https://management.azure.com";
+/// The demo's disk identity, migrator@fabrikam.com: its object in the
+/// target, and its guest object in the source (which holds the role on the
+/// source disks that the cross-tenant snapshot copy needs).
+const MIGRATOR_TARGET: &str = "96fc599b-2f86-59e3-8ada-e45689cb45e4";
+const MIGRATOR_SOURCE: &str = "d012cc5a-d1e2-59e6-af2d-daa25d4e7758";
+
+/// The demo config pointed at the simulator. ARM tokens are the disk
+/// identity's (minted by the simulator into a file the token command
+/// prints); other scopes come from the token endpoint through curl. Never
+/// the shared `debug/xtenant`, which may be another branch's build.
+fn config_text(sim: &SimHandle, dir: &Path) -> String {
     let demo = std::fs::read_to_string(demo_dir().join("xtenant.toml")).expect("demo config");
+    for (tenant, oid) in [(SOURCE, MIGRATOR_SOURCE), (TARGET, MIGRATOR_TARGET)] {
+        let t = sim.token_as(tenant, ARM, "xtenant-apply", oid);
+        std::fs::write(dir.join(format!("{tenant}.arm.tok")), t).expect("token file");
+    }
+    let script = format!(
+        "case \"$1\" in *management*) cat {}/$2.arm.tok;; *) curl -sS -f --data grant_type=client_credentials --data client_id={} --data client_secret=simulator --data-urlencode scope=$1 {}/login/$2/oauth2/v2.0/token;; esac",
+        dir.display(),
+        xtenant::sim::serve::login::DEFAULT_CLIENT_ID,
+        sim.base_url()
+    );
     let auth = |side: &str| {
         format!(
-            "\n[{side}.auth]\nkind = \"command\"\ncommand = [\"curl\", \"-sS\", \"-f\", \"--data\", \"grant_type=client_credentials\", \"--data\", \"client_id={}\", \"--data\", \"client_secret=simulator\", \"--data-urlencode\", \"scope={{scope}}\", \"{}/login/{{tenant}}/oauth2/v2.0/token\"]\n",
-            xtenant::sim::serve::login::DEFAULT_CLIENT_ID,
-            sim.base_url(),
+            "\n[{side}.auth]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {}, \"sh\", \"{{scope}}\", \"{{tenant}}\"]\n",
+            Value::String(script.clone())
         )
     };
     let demo = demo
@@ -80,7 +99,7 @@ fn setup(extra_plan_args: &[&str]) -> Setup {
         std::fs::copy(demo_dir().join(f), dir.path().join(f)).expect("copy user file");
     }
     let config = dir.path().join("xtenant.toml");
-    std::fs::write(&config, config_text(&sim)).expect("config");
+    std::fs::write(&config, config_text(&sim, dir.path())).expect("config");
     let out = dir.path().join("demo");
     let (code, err) = run_cli(&["demo", "--out", s(&out)]);
     assert!(code <= 1, "demo: {code} {err}");
@@ -123,7 +142,7 @@ fn plan_json(p: &Path) -> Value {
 fn writes(sim: &SimHandle) -> Vec<xtenant::sim::serve::log::LogEntry> {
     sim.log()
         .into_iter()
-        .filter(|e| e.method != "GET" && e.service == "arm" && !e.path.contains("Microsoft.ResourceGraph"))
+        .filter(|e| e.method != "GET" && e.service == "arm")
         .collect()
 }
 
@@ -192,11 +211,11 @@ fn journal_entries(st: &Setup) -> Vec<journal::Entry> {
 /// Creations per resource path in the simulator's log (PUTs answered 201, or
 /// 200/202 marked created).
 fn created_paths(st: &Setup) -> Vec<String> {
-    let text = std::fs::read_to_string(st.dir.path().join("sim-log.jsonl")).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["created"] == true)
-        .map(|v| v["path"].as_str().unwrap_or("").split('?').next().unwrap_or("").to_ascii_lowercase())
+    st.sim
+        .log()
+        .into_iter()
+        .filter(|e| e.created)
+        .map(|e| e.resource_id.unwrap_or(e.path).to_ascii_lowercase())
         .collect()
 }
 
