@@ -291,3 +291,89 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
     let (code, err) = run_cli(&["assess", "--snapshot", s(&snap), "--out", s(&st.dir.path().join("after-results"))]);
     assert!(code <= 2, "{err}");
 }
+
+/// An admin's ARM request to the simulator, outside apply (the drift).
+fn admin(sim: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
+    let tok = sim.token(SOURCE, ARM, "admin");
+    let url = format!("{}/arm{path}", sim.base_url());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut rb = reqwest::Client::new().request(method, &url).bearer_auth(tok);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        rb.send().await.expect("send").status().as_u16()
+    })
+}
+
+#[test]
+fn drift_between_plan_and_apply_skips_the_items_it_affects_with_the_rule() {
+    let st = setup(&[]);
+    // The disk identity's role on rg-app-prod moves down to one disk: that
+    // disk still passes, the other three lose read + beginGetAccess.
+    let rg = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourceGroups/rg-app-prod";
+    let keep = format!("{rg}/providers/Microsoft.Compute/disks/disk-app-archive01");
+    let role = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Authorization/roleDefinitions/b7e4c1d2-5f6a-4b8c-9d0e-2f3a4b5c6d7e";
+    let put = admin(
+        &st.sim,
+        reqwest::Method::PUT,
+        &format!("{keep}/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-00000000d1f7?api-version=2022-04-01"),
+        Some(serde_json::json!({"properties": {"roleDefinitionId": role, "principalId": MIGRATOR_SOURCE, "principalType": "User"}})),
+    );
+    assert!(put == 200 || put == 201, "PUT role assignment: {put}");
+    let del = admin(
+        &st.sim,
+        reqwest::Method::DELETE,
+        &format!("{rg}/providers/Microsoft.Authorization/roleAssignments/3ca36be1-db42-591e-a5f9-c459a6547f32?api-version=2022-04-01"),
+        None,
+    );
+    assert_eq!(del, 200, "DELETE role assignment");
+
+    let sum = apply::run(opts(&st)).expect("apply");
+    assert_eq!(sum.count(ItemState::Done), 1, "{sum:#?}");
+    assert_eq!(sum.count(ItemState::Skipped), 3, "{sum:#?}");
+    assert!(sum.items.iter().any(|(id, s)| id.ends_with("/disk-app-archive01") && *s == ItemState::Done));
+    let rules: Vec<&str> = sum.skipped.iter().filter_map(|(_, r, _)| r.as_deref()).collect();
+    assert_eq!(rules.len(), 3, "{sum:#?}");
+    assert!(rules.iter().all(|r| r.starts_with("DISK-")), "{rules:?}");
+    // The skipped items' entries name the rule; none of their steps was sent.
+    let j = journal_entries(&st);
+    let skipped: Vec<_> = j.iter().filter(|e| e.event == Event::Skipped).collect();
+    assert_eq!(skipped.len(), 3, "{j:#?}");
+    assert!(skipped.iter().all(|e| e.step_id.is_none() && e.rule_id.is_some() && e.reason.is_some()));
+    for e in &skipped {
+        assert!(!j.iter().any(|x| x.item_id == e.item_id && x.event == Event::Started));
+    }
+    eprintln!("skipped with {:?}", sum.skipped);
+}
+
+#[test]
+fn no_source_writes_sends_nothing_to_the_source_and_nothing_is_deleted_there() {
+    let st = setup(&["--remediate"]);
+    let plan = plan_json(&st.plan);
+    let source_steps = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|i| i["steps"].as_array().expect("steps").iter())
+        .filter(|s| s["tenant"] == "source" && s["method"] != "GET")
+        .count();
+    let mut o = opts(&st);
+    o.no_source_writes = true;
+    let sum = apply::run(o).expect("apply");
+    for e in st.sim.log() {
+        if e.method == "GET" || e.service == "login" || e.path.contains("Microsoft.ResourceGraph") {
+            continue;
+        }
+        assert_ne!(e.tenant.as_deref(), Some(SOURCE), "a write to the source: {e:?}");
+        assert!(!e.path.to_ascii_lowercase().contains("5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourcegroups") || e.method != "DELETE", "{e:?}");
+    }
+    let refused = journal_entries(&st)
+        .into_iter()
+        .filter(|e| e.reason.as_deref().is_some_and(|r| r.contains("--no-source-writes")))
+        .count();
+    assert_eq!(refused > 0, source_steps > 0, "{source_steps} source steps, {refused} refused; {sum:#?}");
+}
