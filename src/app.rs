@@ -849,13 +849,21 @@ fn apply_cmd(a: ApplyArgs) -> Result<i32> {
         s.elapsed.as_secs_f64()
     );
     for (id, rule, why) in &s.skipped {
-        println!("  skipped {id}: {}{why}", rule.as_deref().map(|r| format!("{r}: ")).unwrap_or_default());
+        println!(
+            "  skipped {id}: {}{why}",
+            rule.as_deref()
+                .map(|r| format!("{r}: "))
+                .unwrap_or_default()
+        );
     }
     for (id, why) in &s.failed {
         println!("  failed {id}: {why}");
     }
     if s.interrupted {
-        println!("  interrupted: continue with `xtenant apply --plan {} --resume`", a.plan.display());
+        println!(
+            "  interrupted: continue with `xtenant apply --plan {} --resume`",
+            a.plan.display()
+        );
     }
     println!("journal: {}", s.journal.display());
     Ok(s.exit_code)

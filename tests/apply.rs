@@ -51,7 +51,11 @@ fn config_text(sim: &SimHandle, dir: &Path) -> String {
         )
     };
     let demo = demo
-        .replacen("\n[target]\n", &format!("{}\n[target]\n", auth("source")), 1)
+        .replacen(
+            "\n[target]\n",
+            &format!("{}\n[target]\n", auth("source")),
+            1,
+        )
         .replacen(
             "\n[identities.disk]\n",
             &format!("{}\n[identities.disk]\n", auth("target")),
@@ -164,9 +168,11 @@ fn refusals_need_no_network() {
 
     // Tampered: one character of a step URL.
     let tampered = st.dir.path().join("tampered.json");
-    let text = std::fs::read_to_string(&st.plan)
-        .expect("plan")
-        .replacen("rg-migrated-disks", "rg-migrated-diskz", 1);
+    let text = std::fs::read_to_string(&st.plan).expect("plan").replacen(
+        "rg-migrated-disks",
+        "rg-migrated-diskz",
+        1,
+    );
     std::fs::write(&tampered, text).expect("write");
     let mut o = opts(&st);
     o.plan = tampered;
@@ -240,12 +246,22 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
     for it in plan["items"].as_array().expect("items") {
         for step in it["steps"].as_array().expect("steps") {
             let id = step["id"].as_str().expect("id");
-            let last = j.iter().rev().find(|e| e.step_id.as_deref() == Some(id)).expect("journaled");
-            assert!(matches!(last.event, Event::Done | Event::AlreadyDone), "{id}: {last:?}");
+            let last = j
+                .iter()
+                .rev()
+                .find(|e| e.step_id.as_deref() == Some(id))
+                .expect("journaled");
+            assert!(
+                matches!(last.event, Event::Done | Event::AlreadyDone),
+                "{id}: {last:?}"
+            );
         }
     }
     // Every write went to the target tenant.
-    let target = plan["target"]["tenant_id"].as_str().expect("target").to_string();
+    let target = plan["target"]["tenant_id"]
+        .as_str()
+        .expect("target")
+        .to_string();
     for w in writes(&st.sim) {
         assert_eq!(w.tenant.as_deref(), Some(target.as_str()), "{w:?}");
     }
@@ -273,7 +289,11 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
         auth: None,
     })
     .expect("verify");
-    assert_eq!(report.summary.get("verified").copied(), Some(disks.len()), "{report:#?}");
+    assert_eq!(
+        report.summary.get("verified").copied(),
+        Some(disks.len()),
+        "{report:#?}"
+    );
     assert!(files.iter().all(|f| f.exists()));
 
     // A new collection and assessment sees the disks in the target.
@@ -281,14 +301,23 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
     let cfg = xtenant::config::Config::load(&st.config).expect("config");
     let mut lo = xtenant::collect::live::LiveOptions::new(st.dir.path().join("after-raw"));
     lo.fill_from = Some(demo_dir());
-    let (_, inv, _) = xtenant::collect::live::collect_to_snapshot(&cfg, &lo, &snap).expect("collect");
+    let (_, inv, _) =
+        xtenant::collect::live::collect_to_snapshot(&cfg, &lo, &snap).expect("collect");
     for d in &disks {
         assert!(
-            inv.disks.iter().any(|x| x.tenant == "target" && &x.name == d && x.resource_group.eq_ignore_ascii_case("rg-migrated-disks")),
+            inv.disks.iter().any(|x| x.tenant == "target"
+                && &x.name == d
+                && x.resource_group.eq_ignore_ascii_case("rg-migrated-disks")),
             "{d} is not in the target"
         );
     }
-    let (code, err) = run_cli(&["assess", "--snapshot", s(&snap), "--out", s(&st.dir.path().join("after-results"))]);
+    let (code, err) = run_cli(&[
+        "assess",
+        "--snapshot",
+        s(&snap),
+        "--out",
+        s(&st.dir.path().join("after-results")),
+    ]);
     assert!(code <= 2, "{err}");
 }
 
@@ -301,7 +330,9 @@ fn admin(sim: &SimHandle, method: reqwest::Method, path: &str, body: Option<Valu
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let mut rb = reqwest::Client::new().request(method, &url).bearer_auth(tok);
+        let mut rb = reqwest::Client::new()
+            .request(method, &url)
+            .bearer_auth(tok);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
@@ -335,17 +366,28 @@ fn drift_between_plan_and_apply_skips_the_items_it_affects_with_the_rule() {
     let sum = apply::run(opts(&st)).expect("apply");
     assert_eq!(sum.count(ItemState::Done), 1, "{sum:#?}");
     assert_eq!(sum.count(ItemState::Skipped), 3, "{sum:#?}");
-    assert!(sum.items.iter().any(|(id, s)| id.ends_with("/disk-app-archive01") && *s == ItemState::Done));
-    let rules: Vec<&str> = sum.skipped.iter().filter_map(|(_, r, _)| r.as_deref()).collect();
+    assert!(sum
+        .items
+        .iter()
+        .any(|(id, s)| id.ends_with("/disk-app-archive01") && *s == ItemState::Done));
+    let rules: Vec<&str> = sum
+        .skipped
+        .iter()
+        .filter_map(|(_, r, _)| r.as_deref())
+        .collect();
     assert_eq!(rules.len(), 3, "{sum:#?}");
     assert!(rules.iter().all(|r| r.starts_with("DISK-")), "{rules:?}");
     // The skipped items' entries name the rule; none of their steps was sent.
     let j = journal_entries(&st);
     let skipped: Vec<_> = j.iter().filter(|e| e.event == Event::Skipped).collect();
     assert_eq!(skipped.len(), 3, "{j:#?}");
-    assert!(skipped.iter().all(|e| e.step_id.is_none() && e.rule_id.is_some() && e.reason.is_some()));
+    assert!(skipped
+        .iter()
+        .all(|e| e.step_id.is_none() && e.rule_id.is_some() && e.reason.is_some()));
     for e in &skipped {
-        assert!(!j.iter().any(|x| x.item_id == e.item_id && x.event == Event::Started));
+        assert!(!j
+            .iter()
+            .any(|x| x.item_id == e.item_id && x.event == Event::Started));
     }
     eprintln!("skipped with {:?}", sum.skipped);
 }
@@ -368,12 +410,124 @@ fn no_source_writes_sends_nothing_to_the_source_and_nothing_is_deleted_there() {
         if e.method == "GET" || e.service == "login" || e.path.contains("Microsoft.ResourceGraph") {
             continue;
         }
-        assert_ne!(e.tenant.as_deref(), Some(SOURCE), "a write to the source: {e:?}");
-        assert!(!e.path.to_ascii_lowercase().contains("5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourcegroups") || e.method != "DELETE", "{e:?}");
+        assert_ne!(
+            e.tenant.as_deref(),
+            Some(SOURCE),
+            "a write to the source: {e:?}"
+        );
+        assert!(
+            !e.path
+                .to_ascii_lowercase()
+                .contains("5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourcegroups")
+                || e.method != "DELETE",
+            "{e:?}"
+        );
     }
     let refused = journal_entries(&st)
         .into_iter()
-        .filter(|e| e.reason.as_deref().is_some_and(|r| r.contains("--no-source-writes")))
+        .filter(|e| {
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("--no-source-writes"))
+        })
         .count();
-    assert_eq!(refused > 0, source_steps > 0, "{source_steps} source steps, {refused} refused; {sum:#?}");
+    assert_eq!(
+        refused > 0,
+        source_steps > 0,
+        "{source_steps} source steps, {refused} refused; {sum:#?}"
+    );
+}
+
+#[test]
+fn killed_at_random_points_and_resumed_ends_with_every_disk_created_once() {
+    let st = setup(&[]);
+    let bin = env!("CARGO_BIN_EXE_xtenant");
+    let args = [
+        "apply",
+        "--plan",
+        s(&st.plan),
+        "--yes",
+        "--resume",
+        "--config",
+        s(&st.config),
+    ];
+    // Kill points spread over the run (re-check, PUTs, polls), varied per run.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(7);
+    let mut kills = 0;
+    for k in 0..5u64 {
+        let mut child = std::process::Command::new(bin)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn apply");
+        let ms = 1500 + (seed.wrapping_mul(k + 3).wrapping_add(k * 7919)) % 5000;
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("unrecognized subcommand"),
+            "the shared debug/xtenant is another branch's build; rebuild and re-run: {err}"
+        );
+    }
+    // The last run goes to the end.
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .output()
+        .expect("run apply");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = journal_entries(&st);
+    let started = j.iter().filter(|e| e.event == Event::Started).count();
+    let already = j.iter().filter(|e| e.event == Event::AlreadyDone).count();
+    eprintln!("{kills} runs killed; journal: {started} started, {already} already-done");
+
+    // Every resource created exactly once.
+    let created = created_paths(&st);
+    let mut uniq = created.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(
+        created.len(),
+        uniq.len(),
+        "duplicate creations: {created:#?}"
+    );
+    let plan = plan_json(&st.plan);
+    let steps: Vec<&Value> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|i| i["steps"].as_array().expect("steps").iter())
+        .collect();
+    assert_eq!(created.len(), steps.len(), "{created:#?}");
+    // The journal agrees: each step finished once, and what it says was
+    // created is what the simulator created.
+    for step in &steps {
+        let id = step["id"].as_str().expect("id");
+        let finished = j
+            .iter()
+            .filter(|e| {
+                e.step_id.as_deref() == Some(id)
+                    && matches!(e.event, Event::Done | Event::AlreadyDone)
+            })
+            .count();
+        assert_eq!(finished, 1, "{id} finished {finished} times");
+        let url = step["url"].as_str().expect("url").to_ascii_lowercase();
+        assert!(
+            created.iter().any(|c| url.contains(c.as_str())),
+            "{url} not created: {created:#?}"
+        );
+    }
 }

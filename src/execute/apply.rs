@@ -241,9 +241,7 @@ pub fn run(opts: ApplyOptions) -> Result<ApplySummary> {
         if replay.entries > 0 {
             println!(
                 "  resuming: {} of {} steps already done per {}",
-                p.steps()
-                    .filter(|(_, s)| replay.finished(&s.id))
-                    .count(),
+                p.steps().filter(|(_, s)| replay.finished(&s.id)).count(),
                 p.steps().count(),
                 journal_path.display()
             );
@@ -393,13 +391,20 @@ async fn execute(
     let open: Vec<&PlanItem> = p
         .items
         .iter()
-        .filter(|i| i.steps.iter().any(|s| ctx.get(&s.id) != Some(StepState::Done)))
+        .filter(|i| {
+            i.steps
+                .iter()
+                .any(|s| ctx.get(&s.id) != Some(StepState::Done))
+        })
         .collect();
     let (run_now, later) = open.split_at(opts.max_items.unwrap_or(usize::MAX).min(open.len()));
     for it in later {
         for s in &it.steps {
             if ctx.get(&s.id).is_none() {
-                ctx.set(&s.id, StepState::Blocked("not started (--max-items)".into()));
+                ctx.set(
+                    &s.id,
+                    StepState::Blocked("not started (--max-items)".into()),
+                );
             }
         }
     }
@@ -471,7 +476,11 @@ async fn execute(
                 ItemState::Failed
             }
             Some(Outcome::Pending) => ItemState::Pending,
-            None if it.steps.iter().all(|s| ctx.get(&s.id) == Some(StepState::Done)) => {
+            None if it
+                .steps
+                .iter()
+                .all(|s| ctx.get(&s.id) == Some(StepState::Done)) =>
+            {
                 ItemState::Done
             }
             None => ItemState::Pending,
@@ -533,7 +542,10 @@ async fn run_item_inner(ctx: &Ctx<'_>, item: &PlanItem, drift: Option<Drift>) ->
             println!(
                 "skipped {}: {}{}",
                 item.name,
-                d.rule_id.as_deref().map(|r| format!("{r}: ")).unwrap_or_default(),
+                d.rule_id
+                    .as_deref()
+                    .map(|r| format!("{r}: "))
+                    .unwrap_or_default(),
                 d.reason
             );
         }

@@ -33,10 +33,7 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!(
-            "xtenant-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let p = std::env::temp_dir().join(format!("xtenant-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
         Ok(TempDir(p))
     }
@@ -67,11 +64,10 @@ pub async fn collect_fresh(
     }
     let cfg2 = cfg.clone();
     let (raw2, snap2) = (raw.clone(), snap.clone());
-    let (_, inv) = tokio::task::spawn_blocking(move || {
-        crate::collect::from_raw(&raw2, &snap2, &cfg2, "live")
-    })
-    .await
-    .map_err(|e| Error::Runtime(format!("the re-check's parse stopped: {e}")))??;
+    let (_, inv) =
+        tokio::task::spawn_blocking(move || crate::collect::from_raw(&raw2, &snap2, &cfg2, "live"))
+            .await
+            .map_err(|e| Error::Runtime(format!("the re-check's parse stopped: {e}")))??;
     Ok((TempDirGuard(tmp), snap, inv))
 }
 

@@ -90,7 +90,8 @@ pub fn run(opts: &VerifyOptions) -> Result<(VerifyReport, Vec<PathBuf>)> {
                 TenantAuth::from_config(Side::Target, &cfg.target, &cfg)?,
             ],
         };
-        let (_guard, _, fresh) = recheck::collect_fresh(&cfg, Some(auths.clone()), "verify").await?;
+        let (_guard, _, fresh) =
+            recheck::collect_fresh(&cfg, Some(auths.clone()), "verify").await?;
         let client = WriteClient::new(&p, WriteOptions::default())?;
         let mut items = Vec::new();
         for it in &p.items {
@@ -126,7 +127,8 @@ pub fn run(opts: &VerifyOptions) -> Result<(VerifyReport, Vec<PathBuf>)> {
 }
 
 fn write_csv(path: &Path, r: &VerifyReport) -> Result<()> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::Runtime(format!("{}: {e}", path.display())))?;
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| Error::Runtime(format!("{}: {e}", path.display())))?;
     let err = |e: csv::Error| Error::Runtime(format!("{}: {e}", path.display()));
     w.write_record([
         "item_id", "workload", "name", "planned", "executed", "failed", "state", "detail",
@@ -209,7 +211,10 @@ async fn verify_item(
                 if super::apply::matches(&v, &c.expect) {
                     (true, "present in the expected state".to_string())
                 } else {
-                    (false, format!("present but not as expected ({:?})", c.expect))
+                    (
+                        false,
+                        format!("present but not as expected ({:?})", c.expect),
+                    )
                 }
             }
             Ok(r) => (false, r.error_text()),
@@ -280,10 +285,7 @@ fn disk_check(
         },
         (Some(a), Some(b)) => {
             let same_size = a.size_gb == b.size_gb;
-            let same_sku = a
-                .sku
-                .as_deref()
-                .map(str::to_ascii_lowercase)
+            let same_sku = a.sku.as_deref().map(str::to_ascii_lowercase)
                 == b.sku.as_deref().map(str::to_ascii_lowercase);
             Check {
                 what,

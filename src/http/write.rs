@@ -258,12 +258,10 @@ impl WriteClient {
         let token_service = match service {
             PlanService::Arm => super::Service::Arm,
             PlanService::Graph => super::Service::Graph,
-            other => {
-                return Err(Error::Runtime(format!(
-                    "{} steps are not sent by this build of xtenant apply; run them from the runbook",
-                    other.as_str()
-                )))
-            }
+            other => return Err(Error::Runtime(format!(
+                "{} steps are not sent by this build of xtenant apply; run them from the runbook",
+                other.as_str()
+            ))),
         };
         let m = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::Runtime(format!("not an HTTP method: {method}")))?;
@@ -306,9 +304,10 @@ impl WriteClient {
             };
             if retry && attempt <= self.opts.max_retries {
                 self.retries.fetch_add(1, Ordering::Relaxed);
-                let wait = super::retry::server_wait(&headers, SystemTime::now()).unwrap_or_else(
-                    || Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6))),
-                );
+                let wait =
+                    super::retry::server_wait(&headers, SystemTime::now()).unwrap_or_else(|| {
+                        Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)))
+                    });
                 tracing::debug!(method, url = %shown, ?status, wait_ms = wait.as_millis() as u64, "write retry");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -348,7 +347,8 @@ fn random_id() -> String {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    let seed = nanos ^ N.fetch_add(1, Ordering::Relaxed).rotate_left(32) ^ u64::from(std::process::id());
+    let seed =
+        nanos ^ N.fetch_add(1, Ordering::Relaxed).rotate_left(32) ^ u64::from(std::process::id());
     let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let b: [u8; 16] = r.random();
     let h = hex::encode(b);
