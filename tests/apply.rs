@@ -206,6 +206,43 @@ fn refusals_need_no_network() {
     assert!(e.contains("--resume"), "{e}");
     std::fs::remove_file(&j).expect("rm journal");
 
+    // The write client sends only the plan's requests: another URL, or the
+    // plan's URL with another body, is refused before anything is sent.
+    let loaded = xtenant::execute::plan::load(&st.plan).expect("plan");
+    let step = loaded.items[0].steps[0].clone();
+    let client =
+        xtenant::http::write::WriteClient::new(&loaded, Default::default()).expect("client");
+    let base = st.sim.base_url();
+    let auth = xtenant::auth::TenantAuth::fixed(
+        xtenant::raw::Side::Target,
+        TARGET,
+        None,
+        xtenant::auth::Endpoints {
+            login: format!("{base}/login"),
+            arm: format!("{base}/arm"),
+            graph: format!("{base}/graph"),
+        },
+        xtenant::auth::Secret::new(st.sim.token(TARGET, ARM, "x")),
+    );
+    let url = step.url.clone().expect("url");
+    let mut body = step.body.clone().expect("body");
+    body["location"] = "eastus".into();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    for (u, b) in [
+        (url.replace("xt-", "zz-"), step.body.clone()),
+        (url.clone(), Some(body)),
+    ] {
+        let e = rt
+            .block_on(client.send("PUT", &u, b.as_ref(), step.service, &auth, None))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a request of the plan"), "{e}");
+    }
+    assert!(client.planned("PUT", &url, step.body.as_ref()));
+
     // Nothing of the above sent a write.
     assert!(writes(&st.sim).is_empty(), "{:?}", writes(&st.sim));
 }

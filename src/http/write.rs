@@ -258,10 +258,12 @@ impl WriteClient {
         let token_service = match service {
             PlanService::Arm => super::Service::Arm,
             PlanService::Graph => super::Service::Graph,
-            other => return Err(Error::Runtime(format!(
+            other => {
+                return Err(Error::Runtime(format!(
                 "{} steps are not sent by this build of xtenant apply; run them from the runbook",
                 other.as_str()
-            ))),
+            )))
+            }
         };
         let m = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::Runtime(format!("not an HTTP method: {method}")))?;
