@@ -294,6 +294,21 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
             );
         }
     }
+    // One PUT per created resource; the rest are exists checks and polls.
+    let steps = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["steps"].as_array().map_or(0, Vec::len))
+        .sum::<usize>();
+    assert_eq!(writes(&st.sim).len(), steps, "{:#?}", writes(&st.sim));
+    assert_eq!(sum.stats.writes as usize, steps);
+    eprintln!(
+        "figures: {} items, {steps} PUTs, {} GETs (exists checks + polls), {:.1} s",
+        disks.len(),
+        sum.stats.reads,
+        sum.elapsed.as_secs_f64()
+    );
     // Every write went to the target tenant.
     let target = plan["target"]["tenant_id"]
         .as_str()
