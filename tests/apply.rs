@@ -347,6 +347,8 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
         "{report:#?}"
     );
     assert!(files.iter().all(|f| f.exists()));
+    let csv = std::fs::read_to_string(&files[1]).expect("verify.csv");
+    assert_eq!(csv.matches(",verified,").count(), disks.len(), "{csv}");
 
     // A new collection and assessment sees the disks in the target.
     let snap = st.dir.path().join("after-snap");
@@ -371,6 +373,46 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
         s(&st.dir.path().join("after-results")),
     ]);
     assert!(code <= 2, "{err}");
+
+    // A disk removed in the target afterwards fails verification.
+    let gone = plan["items"][0]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["action"] == "create-disk")
+        .and_then(|s| s["url"].as_str())
+        .expect("create-disk url")
+        .to_string();
+    let path = gone.split("/arm").nth(1).expect("arm path").to_string();
+    let tok = st.sim.token(TARGET, ARM, "admin");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .delete(format!("{}/arm{path}", st.sim.base_url()))
+            .bearer_auth(tok)
+            .send()
+            .await
+            .expect("delete")
+            .status()
+            .as_u16()
+    });
+    assert!((200..300).contains(&status), "DELETE {path}: {status}");
+    let (report2, _) = xtenant::execute::verify::run(&xtenant::execute::verify::VerifyOptions {
+        plan: st.plan.clone(),
+        journal: None,
+        out: Some(st.dir.path().join("verify2")),
+        config: Some(st.config.clone()),
+        auth: None,
+    })
+    .expect("verify again");
+    assert_eq!(
+        report2.summary.get("failed").copied(),
+        Some(1),
+        "{report2:#?}"
+    );
 }
 
 /// An admin's ARM request to the simulator, outside apply (the drift).
