@@ -332,7 +332,7 @@ pub struct ApplyArgs {
     /// Stop starting steps after N failed steps.
     #[arg(long, value_name = "N")]
     pub max_failures: Option<usize>,
-    /// Steps in flight at once.
+    /// Requests in flight at once (operations being polled do not count).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,
     /// Journal file [default: PLAN.journal.jsonl beside the plan].

@@ -39,7 +39,8 @@ pub struct ApplyOptions {
     pub max_failures: Option<usize>,
     /// Config (sign-in); default: the one stored in the plan's snapshot.
     pub config: Option<PathBuf>,
-    /// Steps in flight at once.
+    /// Requests (exists checks, writes) in flight at once; operations being
+    /// polled do not count.
     pub concurrency: usize,
     /// Re-collect and re-assess before the first step of each item.
     pub recheck: bool,
@@ -611,10 +612,7 @@ async fn run_item_inner(ctx: &Ctx<'_>, item: &PlanItem, drift: Option<Drift>) ->
             block_rest(ctx, item, n, &why);
             return Ok(Outcome::Skipped(None, why));
         }
-        let outcome = {
-            let _permit = ctx.permits.acquire().await;
-            run_step(ctx, item, step).await?
-        };
+        let outcome = run_step(ctx, item, step).await?;
         match outcome {
             None => ctx.set(&step.id, StepState::Done),
             Some(why) => {
@@ -690,6 +688,9 @@ async fn run_step(ctx: &Ctx<'_>, item: &PlanItem, step: &Step) -> Result<Option<
     let (Some(method), Some(url)) = (step.method.as_deref(), step.url.as_deref()) else {
         return Ok(Some("the step has no request".into()));
     };
+    // The bound is on requests in flight, not on operations: a 30 s
+    // operation being polled must not hold a slot others could send with.
+    let permit = ctx.permits.acquire().await;
     // Read before write.
     if let Some(check) = step.exists_check.as_ref().filter(|_| step.is_write()) {
         match exists(ctx, step, check, auth).await {
@@ -725,6 +726,7 @@ async fn run_step(ctx: &Ctx<'_>, item: &PlanItem, step: &Step) -> Result<Option<
         Ok(r) => r,
         Err(e) => return fail(None, None, None, e.to_string()),
     };
+    drop(permit);
     let (rid, cid) = (r.request_id.clone(), r.correlation_id.clone());
     if !r.ok() {
         return fail(Some(r.status), rid, cid, r.error_text());
