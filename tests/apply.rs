@@ -2,7 +2,8 @@
 //! demo pair: plan → apply → verify → a new assessment sees the copied disks
 //! in the target; refusals (no --yes off a terminal, a changed or expired
 //! plan, changed results, a journal of another plan); `--no-source-writes`;
-//! drift between plan and apply; SIGKILL at random points and resume.
+//! drift between plan and apply; Ctrl-C finishes the steps in flight;
+//! SIGKILL at random points and resume.
 //!
 //! Runs in-process (library calls, `Simulator::start`) except the crash
 //! test, which must kill a real process.
@@ -596,6 +597,42 @@ fn killed_at_random_points_and_resumed_ends_with_every_disk_created_once() {
         "--config",
         s(&st.config),
     ];
+    // Ctrl-C once a step is in flight: that step finishes and is journaled,
+    // nothing new starts, exit code 4.
+    let mut child = std::process::Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn apply");
+    let jpath = journal::default_path(&st.plan);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !std::fs::read_to_string(&jpath).is_ok_and(|t| t.contains("\"started\""))
+        && std::time::Instant::now() < deadline
+        && child.try_wait().expect("wait").is_none()
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sigint = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sigint.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    let j = journal_entries(&st);
+    for e in j.iter().filter(|e| e.event == Event::Started) {
+        assert!(
+            j.iter().any(|x| x.step_id == e.step_id
+                && matches!(x.event, Event::Done | Event::AlreadyDone | Event::Failed)),
+            "{:?} was left in flight by Ctrl-C",
+            e.step_id
+        );
+    }
+    let after_int = j.len();
+
     // Kill points spread over the run (re-check, PUTs, polls), varied per run.
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -609,7 +646,7 @@ fn killed_at_random_points_and_resumed_ends_with_every_disk_created_once() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn apply");
-        let ms = 1500 + (seed.wrapping_mul(k + 3).wrapping_add(k * 7919)) % 5000;
+        let ms = 300 + (seed.wrapping_mul(k + 3).wrapping_add(k * 7919)) % 2500;
         std::thread::sleep(std::time::Duration::from_millis(ms));
         if child.try_wait().expect("wait").is_none() {
             child.kill().expect("SIGKILL");
@@ -637,7 +674,7 @@ fn killed_at_random_points_and_resumed_ends_with_every_disk_created_once() {
     let j = journal_entries(&st);
     let started = j.iter().filter(|e| e.event == Event::Started).count();
     let already = j.iter().filter(|e| e.event == Event::AlreadyDone).count();
-    eprintln!("{kills} runs killed; journal: {started} started, {already} already-done");
+    eprintln!("{kills} runs killed; journal: {started} started, {already} already-done ({after_int} entries after Ctrl-C)");
 
     // Every resource created exactly once.
     let created = created_paths(&st);
