@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Diff(a) => diff_cmd(&a),
         Command::Demo(a) => demo(&a),
         Command::Plan(a) => plan_cmd(a),
+        Command::Apply(a) => apply_cmd(a),
+        Command::Verify(a) => verify_cmd(a),
         Command::Schema(a) => schema(&a),
         Command::Rules(r) => rules(r),
         Command::Validate(v) => validate(v),
@@ -891,6 +893,93 @@ fn sim_serve(a: &SimServeArgs) -> Result<i32> {
         .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
     drop(sim);
     Ok(exit::OK)
+}
+
+fn apply_cmd(a: ApplyArgs) -> Result<i32> {
+    use crate::execute::apply::{self, ItemState};
+    let mut o = apply::ApplyOptions::new(&a.plan);
+    o.journal = a.journal;
+    o.yes = a.yes;
+    o.resume = a.resume;
+    o.no_source_writes = a.no_source_writes;
+    o.max_items = a.max_items;
+    o.max_failures = a.max_failures;
+    o.config = a.config;
+    o.concurrency = a.concurrency;
+    o.print = true;
+    let s = apply::run(o)?;
+    if s.declined {
+        println!("not applied: nothing was sent");
+        return Ok(s.exit_code);
+    }
+    let ev = |k: &str| s.events.get(k).copied().unwrap_or(0);
+    println!(
+        "apply: {} items done, {} skipped, {} failed, {} not started ({} steps done, {} already done, {} failed in this run; {} writes, {} reads, {} retries, {:.1} s)",
+        s.count(ItemState::Done),
+        s.count(ItemState::Skipped),
+        s.count(ItemState::Failed),
+        s.count(ItemState::Pending),
+        ev("done"),
+        ev("already-done"),
+        ev("failed"),
+        s.stats.writes,
+        s.stats.reads,
+        s.stats.retries,
+        s.elapsed.as_secs_f64()
+    );
+    for (id, rule, why) in &s.skipped {
+        println!(
+            "  skipped {id}: {}{why}",
+            rule.as_deref()
+                .map(|r| format!("{r}: "))
+                .unwrap_or_default()
+        );
+    }
+    for (id, why) in &s.failed {
+        println!("  failed {id}: {why}");
+    }
+    if s.interrupted {
+        println!(
+            "  interrupted: continue with `xtenant apply --plan {} --resume`",
+            a.plan.display()
+        );
+    }
+    println!("journal: {}", s.journal.display());
+    Ok(s.exit_code)
+}
+
+fn verify_cmd(a: VerifyArgs) -> Result<i32> {
+    use crate::execute::verify;
+    let (r, written) = verify::run(&verify::VerifyOptions {
+        plan: a.plan,
+        journal: a.journal,
+        out: a.out,
+        config: a.config,
+        auth: None,
+    })?;
+    let n = |k: &str| r.summary.get(k).copied().unwrap_or(0);
+    println!(
+        "verify: {} items verified, {} failed, {} partial, {} not executed",
+        n("verified"),
+        n("failed"),
+        n("partial"),
+        n("not-executed")
+    );
+    for i in r.items.iter().filter(|i| i.state == "failed") {
+        for c in i.checks.iter().filter(|c| !c.ok) {
+            println!("  {}: {}: {}", i.name, c.what, c.detail);
+        }
+    }
+    for f in &written {
+        println!("  wrote {}", f.display());
+    }
+    Ok(if n("failed") > 0 {
+        exit::RUNTIME
+    } else if n("verified") == r.items.len() {
+        exit::OK
+    } else {
+        exit::FAILING
+    })
 }
 
 fn plan_cmd(a: PlanArgs) -> Result<i32> {

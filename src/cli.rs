@@ -12,6 +12,16 @@ Exit codes:
   3  invalid input: config, rule pack, exceptions file, mapping file, raw export, snapshot
   4  runtime, network or authentication failure";
 
+const APPLY_EXIT_CODES: &str = "\
+Exit codes:
+  0  every item of the plan is done (apply) / verified (verify)
+  1  some items were skipped (re-check, manual step, refused source write), not started, or
+     declined at the prompt (apply); some items not executed (verify)
+  3  refused: plan expired, changed, or no longer matching its results/snapshot; no --yes off a
+     terminal; a journal of another plan; a journal exists without --resume
+  4  a step or check failed, apply was interrupted (resume with --resume), or a network or sign-in
+     failure";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "xtenant",
@@ -66,6 +76,12 @@ pub enum Command {
     /// Plan the migrations of the ready items: exact requests, tenants, expiry (`plan show` prints one).
     #[command(after_help = EXIT_CODES)]
     Plan(PlanArgs),
+    /// Run a reviewed plan: re-check each item, write with a journal, resume after a crash.
+    #[command(after_help = APPLY_EXIT_CODES)]
+    Apply(ApplyArgs),
+    /// Check in the target that each executed item of a plan is there (verify.json, verify.csv).
+    #[command(after_help = APPLY_EXIT_CODES)]
+    Verify(VerifyArgs),
     /// Print the inventory tables, their columns, types, meaning and source API.
     Schema(SchemaArgs),
     /// List, explain and lint rules.
@@ -292,6 +308,53 @@ pub struct PlanArgs {
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub valid_for: String,
     /// Config to plan with (target placement) instead of the one stored in the snapshot.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan written by `xtenant plan` (reviewed with `xtenant plan show`).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// Apply without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Continue from the journal after a crash or Ctrl-C; finished steps are not sent again.
+    #[arg(long)]
+    pub resume: bool,
+    /// Refuse every write to the source tenant (deletes in the source are always refused).
+    #[arg(long)]
+    pub no_source_writes: bool,
+    /// Start at most N items in this run.
+    #[arg(long, value_name = "N")]
+    pub max_items: Option<usize>,
+    /// Stop starting steps after N failed steps.
+    #[arg(long, value_name = "N")]
+    pub max_failures: Option<usize>,
+    /// Requests in flight at once (operations being polled do not count).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Journal file [default: PLAN.journal.jsonl beside the plan].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Config with the tenants' sign-in [default: the one stored in the plan's snapshot].
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The plan that was applied.
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// Journal file [default: PLAN.journal.jsonl beside the plan].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Directory for verify.json and verify.csv [default: beside the plan].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Config with the tenants' sign-in [default: the one stored in the plan's snapshot].
     #[arg(long)]
     pub config: Option<PathBuf>,
 }

@@ -4,7 +4,12 @@
 //! `show` prints a plan for a person. `apply`, `journal` and `verify` read
 //! only the plan.
 
+pub mod apply;
+pub mod journal;
+pub mod lro;
 pub mod plan;
+pub mod recheck;
 pub mod runbook;
 pub mod show;
 pub mod steps;
+pub mod verify;

@@ -13,6 +13,7 @@ pub mod pace;
 pub mod paging;
 pub mod retry;
 pub mod stats;
+pub mod write;
 
 pub use errors::HttpError;
 pub use pace::{Limits, Rate};

@@ -1,0 +1,365 @@
+//! The write client of `xtenant apply`: separate from the read-only
+//! [`super::Client`] so collection can never send a write. It sends a
+//! non-GET request only when that exact request — method, URL and the
+//! SHA-256 of its canonical JSON body — appears in the loaded plan (a step or
+//! an `exists_check`); GETs (exists checks, operation polls) go only to the
+//! plan's origins. A bearer token is only ever sent to an origin the tenant's
+//! configured endpoints name. ARM writes are paced per tenant (200 burst,
+//! 10/s refill, the published write limits); 429 and 5xx are retried at the
+//! server's `Retry-After`.
+
+use crate::auth::{redact, TenantAuth};
+use crate::error::{Error, Result};
+use crate::execute::plan::{canonical_json, Plan, Service as PlanService};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    pub timeout: Duration,
+    /// Retries after the first attempt on 429, 5xx and transport failures.
+    pub max_retries: u32,
+    /// ARM writes per tenant: bucket size and refill per second.
+    pub arm_write_burst: u32,
+    pub arm_write_per_second: u32,
+    /// Pace ARM writes at all (off only in tests that measure something else).
+    pub pacing: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> WriteOptions {
+        WriteOptions {
+            timeout: Duration::from_secs(120),
+            max_retries: 6,
+            arm_write_burst: 200,
+            arm_write_per_second: 10,
+            pacing: true,
+        }
+    }
+}
+
+/// A response, whatever its status: callers decide what a 404 or 409 means.
+#[derive(Debug, Clone)]
+pub struct WriteResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: super::Bytes,
+    /// `x-ms-request-id` (or `request-id`, `client-request-id`) of the answer.
+    pub request_id: Option<String>,
+    /// `x-ms-correlation-request-id` of the answer, else the one we sent.
+    pub correlation_id: Option<String>,
+}
+
+impl WriteResponse {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+    /// `error.code: error.message` of an ARM/Graph error body, else an excerpt.
+    pub fn error_text(&self) -> String {
+        let (code, _, msg) = super::errors::parse_body(&self.body);
+        let text = match (code, msg) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c,
+            (None, Some(m)) => m,
+            (None, None) => super::errors::body_excerpt(&self.body),
+        };
+        redact(&format!("HTTP {}: {text}", self.status))
+    }
+}
+
+/// Requests counted by the write client, for the summary and the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub writes: u64,
+    pub reads: u64,
+    pub retries: u64,
+}
+
+pub struct WriteClient {
+    http: reqwest::Client,
+    opts: WriteOptions,
+    /// `METHOD url sha256(canonical body)` of every request in the plan.
+    allowed: BTreeSet<String>,
+    /// Origins of the plan's endpoints and step URLs (lowercase).
+    origins: BTreeSet<String>,
+    limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
+    writes: AtomicU64,
+    reads: AtomicU64,
+    retries: AtomicU64,
+}
+
+fn body_digest(body: Option<&Value>) -> String {
+    match body {
+        None | Some(Value::Null) => "-".to_string(),
+        Some(v) => hex::encode(Sha256::digest(canonical_json(v).as_bytes())),
+    }
+}
+
+fn key(method: &str, url: &str, body: Option<&Value>) -> String {
+    format!(
+        "{} {url} {}",
+        method.to_ascii_uppercase(),
+        body_digest(body)
+    )
+}
+
+fn origin(url: &str) -> String {
+    crate::auth::cloud::origin_of(url)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+impl WriteClient {
+    pub fn new(plan: &Plan, opts: WriteOptions) -> Result<WriteClient> {
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(15)))
+            // A redirect could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("xtenant/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Runtime(format!("cannot set up the HTTP client: {e}")))?;
+        let mut allowed = BTreeSet::new();
+        let mut origins: BTreeSet<String> = plan.endpoints.values().map(|u| origin(u)).collect();
+        for (_, s) in plan.steps() {
+            if let (Some(m), Some(u)) = (&s.method, &s.url) {
+                allowed.insert(key(m, u, s.body.as_ref()));
+                origins.insert(origin(u));
+            }
+            if let Some(c) = &s.exists_check {
+                allowed.insert(key(&c.method, &c.url, c.body.as_ref()));
+                origins.insert(origin(&c.url));
+            }
+        }
+        origins.remove("");
+        Ok(WriteClient {
+            http,
+            opts,
+            allowed,
+            origins,
+            limiters: Mutex::new(HashMap::new()),
+            writes: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+        })
+    }
+
+    pub fn stats(&self) -> WriteStats {
+        WriteStats {
+            writes: self.writes.load(Ordering::Relaxed),
+            reads: self.reads.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether this exact request is in the plan.
+    pub fn planned(&self, method: &str, url: &str, body: Option<&Value>) -> bool {
+        self.allowed.contains(&key(method, url, body))
+    }
+
+    /// Sends a request of the plan (a step, or an exists check that is a
+    /// POST), with `auth`'s token and, when asked, `aux`'s as
+    /// `x-ms-authorization-auxiliary`.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        service: PlanService,
+        auth: &TenantAuth,
+        aux: Option<&TenantAuth>,
+    ) -> Result<WriteResponse> {
+        let is_get = method.eq_ignore_ascii_case("GET");
+        if !is_get && !self.planned(method, url, body) {
+            return Err(Error::Runtime(format!(
+                "refused before sending: {method} {} is not a request of the plan (write client allow-list); this is a bug in xtenant",
+                redact(url)
+            )));
+        }
+        if is_get {
+            self.reads.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+            if service == PlanService::Arm && self.opts.pacing {
+                self.limiter(auth.tenant_id()).until_ready().await;
+            }
+        }
+        self.request(method, url, body, service, auth, aux).await
+    }
+
+    /// A GET of `url` (exists checks, operation polls, source reads): only to
+    /// the plan's origins.
+    pub async fn get(
+        &self,
+        url: &str,
+        service: PlanService,
+        auth: &TenantAuth,
+    ) -> Result<WriteResponse> {
+        self.send("GET", url, None, service, auth, None).await
+    }
+
+    fn limiter(&self, tenant: &str) -> Arc<DefaultDirectRateLimiter> {
+        let mut m = match self.limiters.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let burst = NonZeroU32::new(self.opts.arm_write_burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let rate =
+            NonZeroU32::new(self.opts.arm_write_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        m.entry(tenant.to_ascii_lowercase())
+            .or_insert_with(|| {
+                Arc::new(RateLimiter::direct(
+                    Quota::per_second(rate).allow_burst(burst),
+                ))
+            })
+            .clone()
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        service: PlanService,
+        auth: &TenantAuth,
+        aux: Option<&TenantAuth>,
+    ) -> Result<WriteResponse> {
+        let shown = redact(url);
+        let o = origin(url);
+        if !self.origins.contains(&o) {
+            return Err(Error::Runtime(format!(
+                "refused before sending: {shown} is not at an endpoint of the plan"
+            )));
+        }
+        // The token goes only where the tenant's own config says its services are.
+        let token_origins: Vec<String> = auth
+            .endpoints()
+            .origins()
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        if !token_origins.contains(&o) {
+            return Err(Error::Runtime(format!(
+                "refused before sending: {o} is not one of the {}'s configured endpoints ({}); the token is only sent there\n  fix: plan again with the same [endpoints] as this config, or pass the config the plan was made with",
+                auth.describe(),
+                token_origins.join(", ")
+            )));
+        }
+        let token_service = match service {
+            PlanService::Arm => super::Service::Arm,
+            PlanService::Graph => super::Service::Graph,
+            other => {
+                return Err(Error::Runtime(format!(
+                "{} steps are not sent by this build of xtenant apply; run them from the runbook",
+                other.as_str()
+            )))
+            }
+        };
+        let m = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::Runtime(format!("not an HTTP method: {method}")))?;
+        let correlation = random_id();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let token = auth.token(token_service).await?;
+            let mut rb = self
+                .http
+                .request(m.clone(), url)
+                .bearer_auth(token.token.expose())
+                .header("x-ms-correlation-request-id", &correlation)
+                .header("x-ms-client-request-id", random_id());
+            if let Some(a) = aux {
+                let t = a.token(token_service).await?;
+                rb = rb.header(
+                    "x-ms-authorization-auxiliary",
+                    format!("Bearer {}", t.token.expose()),
+                );
+            }
+            if let Some(b) = body.filter(|b| !b.is_null()) {
+                rb = rb.json(b);
+            }
+            let sent = rb.send().await;
+            let (status, headers, bytes) = match sent {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let headers = r.headers().clone();
+                    match r.bytes().await {
+                        Ok(b) => (Some(status), headers, b),
+                        Err(_) => (None, HeaderMap::new(), super::Bytes::new()),
+                    }
+                }
+                Err(_) => (None, HeaderMap::new(), super::Bytes::new()),
+            };
+            let retry = match status {
+                None => true,
+                Some(s) => super::retry::retryable_status(s),
+            };
+            if retry && attempt <= self.opts.max_retries {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+                let wait =
+                    super::retry::server_wait(&headers, SystemTime::now()).unwrap_or_else(|| {
+                        Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)))
+                    });
+                tracing::debug!(method, url = %shown, ?status, wait_ms = wait.as_millis() as u64, "write retry");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let Some(status) = status else {
+                return Err(Error::Runtime(format!(
+                    "{method} {shown}: no response after {attempt} attempts (connection failed)"
+                )));
+            };
+            tracing::debug!(method, url = %shown, status, "response");
+            let h = |n: &str| {
+                headers
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let request_id = h("x-ms-request-id")
+                .or_else(|| h("request-id"))
+                .or_else(|| h("client-request-id"));
+            let correlation_id = h("x-ms-correlation-request-id").or(Some(correlation.clone()));
+            return Ok(WriteResponse {
+                status,
+                headers,
+                body: bytes,
+                request_id,
+                correlation_id,
+            });
+        }
+    }
+}
+
+/// A random GUID-shaped id for correlation headers.
+fn random_id() -> String {
+    use rand::{Rng, SeedableRng};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let seed =
+        nanos ^ N.fetch_add(1, Ordering::Relaxed).rotate_left(32) ^ u64::from(std::process::id());
+    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let b: [u8; 16] = r.random();
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
