@@ -108,7 +108,9 @@ async fn grant(s: &SimHandle, src_tok: &str) -> String {
 
 #[test]
 fn cross_tenant_snapshot_needs_the_right_tokens_and_permissions() {
-    let s = sim(300);
+    // Long enough that the two reads after the PUT land before it finishes, on
+    // a loaded machine too (300 ms was flaky under parallel builds).
+    let s = sim(2000);
     let tgt = s.token(TGT, ARM, "copier");
     let src_tok = s.token(SRC, ARM, "admin");
     let aux = s.token_as(SRC, ARM, "copier", COPIER);
@@ -142,7 +144,7 @@ fn cross_tenant_snapshot_needs_the_right_tokens_and_permissions() {
         assert_eq!((r.status, r.body["status"].as_str()), (200, Some("InProgress")));
         let r = send(reqwest::Method::GET, &url, &tgt, None, None).await;
         assert_eq!(r.body["properties"]["provisioningState"], "Creating");
-        tokio::time::sleep(Duration::from_millis(350)).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         let r = send(reqwest::Method::GET, &op, &tgt, None, None).await;
         assert_eq!(r.body["status"], "Succeeded", "{}", r.body);
         let r = send(reqwest::Method::GET, &url, &tgt, None, None).await;
