@@ -592,6 +592,7 @@ fn demo_collect_live(
     }
     let sim_endpoints: SimEndpoints = toml::from_str(&sim.endpoints_toml())
         .map_err(|e| Error::Runtime(format!("the simulator's endpoints do not parse: {e}")))?;
+    let original = config;
     let mut config = config.clone();
     config.endpoints = sim_endpoints.endpoints;
     let endpoints = Endpoints::resolve(&crate::auth::cloud::AZURE_CLOUD, &config.endpoints)?;
@@ -624,8 +625,11 @@ fn demo_collect_live(
     let mut opts = crate::collect::live::LiveOptions::new(raw);
     opts.fill_from = Some(export.to_path_buf());
     opts.auth = Some(auth);
-    let (manifest, inventory, summary) =
-        crate::collect::live::collect_to_snapshot(&config, &opts, snapshot)?;
+    let summary = crate::collect::live::collect_live(&config, &opts)?;
+    // The snapshot keeps the demo's own config: the simulator's loopback
+    // endpoints die with this function, and a plan made from the snapshot
+    // must name the real services (apply overrides them with --config).
+    let (manifest, inventory) = crate::collect::from_raw(raw, snapshot, original, "live")?;
     let total = summary.stats.total();
     let line = format!(
         "collected live over HTTP from the tenant simulator at {base}: {} requests, {} KB in {:.1} s ({} collections not fetched live yet copied from {})",

@@ -535,9 +535,14 @@ fn source_writes(sim: &SimHandle) -> Vec<xtenant::sim::serve::log::LogEntry> {
     sim.log()
         .into_iter()
         .filter(|e| {
-            e.method != "GET"
-                && e.service != "login"
-                && !e.path.contains("Microsoft.ResourceGraph")
+            // Query POSTs of the re-check's live collection (Resource Graph,
+            // Exchange Get-* cmdlets, ACR token exchanges) are reads; anything
+            // that created or changed a resource is a write whatever its verb.
+            let query = e.path.contains("Microsoft.ResourceGraph")
+                || e.path.ends_with("/InvokeCommand")
+                || e.path.contains("/oauth2/");
+            let wrote = e.created || e.resource_id.is_some();
+            (wrote || (e.method != "GET" && e.service != "login" && !query))
                 && (e.tenant.as_deref() == Some(SOURCE)
                     || e.path
                         .to_ascii_lowercase()

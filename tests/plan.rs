@@ -107,14 +107,14 @@ fn only_ready_items_are_planned_and_writes_go_to_the_target() {
                 "{id} is {} but planned",
                 it["readiness"]
             );
-        } else if ["disk", "acr"].contains(&it["workload"].as_str().unwrap_or("")) {
+        } else if ["disk", "acr", "gallery"].contains(&it["workload"].as_str().unwrap_or("")) {
             ready_with_steps += 1;
             assert!(planned.contains(&id), "ready {id} is not planned");
         }
     }
-    // The demo: 4 ready disks, 1 ready registry.
-    assert_eq!(ready_with_steps, 5);
-    assert_eq!(planned.len(), 5);
+    // The demo: 4 ready disks, 1 ready registry, 3 ready image versions.
+    assert_eq!(ready_with_steps, 8);
+    assert_eq!(planned.len(), 8);
     for st in steps(&plan) {
         let id = st["id"].as_str().expect("step id");
         let method = st["method"].as_str().unwrap_or("");
@@ -312,7 +312,7 @@ fn remediate_vm_and_power_platform_options() {
     let dir = results_with_ready("results-pp", &["Contoso Sales"]);
     let d = tempfile::tempdir().expect("tempdir");
     let cfg = d.path().join("xtenant.toml");
-    let base = std::fs::read_to_string(demo().join("raw/xtenant.toml")).expect("demo config");
+    let base = std::fs::read_to_string(demo().join("export/xtenant.toml")).expect("demo config");
     let cfg_text = base
         .replace(
             "[disk]\n",
