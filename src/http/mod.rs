@@ -36,14 +36,17 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    /// A container registry's data plane (`https://{loginServer}`).
+    Acr,
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
         Service::Login,
+        Service::Acr,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +54,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Acr => "acr",
         }
     }
     /// How messages name the service.
@@ -60,6 +64,7 @@ impl Service {
             Service::ResourceGraph => "Resource Graph",
             Service::Graph => "Microsoft Graph",
             Service::Login => "sign-in",
+            Service::Acr => "container registry",
         }
     }
     fn index(self) -> usize {
@@ -148,6 +153,12 @@ pub struct Request<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// ARM pacing key: the subscription the request reads.
     pub subscription: Option<String>,
+    /// A form body (`application/x-www-form-urlencoded`): the ACR token
+    /// exchanges. Values may be secrets; they are never logged.
+    pub form: Option<Vec<(&'static str, crate::auth::Secret)>>,
+    /// The bearer token to send instead of the tenant's token for the service
+    /// (an ACR access token). `None` with [`Service::Acr`]: no token at all.
+    pub bearer: Option<crate::auth::Secret>,
 }
 
 impl<'a> Request<'a> {
@@ -160,6 +171,8 @@ impl<'a> Request<'a> {
             body: None,
             headers: Vec::new(),
             subscription: None,
+            form: None,
+            bearer: None,
         }
     }
     pub fn query(
@@ -182,6 +195,23 @@ impl<'a> Request<'a> {
         self.subscription = Some(id.into());
         self
     }
+    /// A form POST (a token exchange; the guard allows only those).
+    pub fn form(
+        service: Service,
+        auth: &'a TenantAuth,
+        url: impl Into<String>,
+        fields: Vec<(&'static str, crate::auth::Secret)>,
+    ) -> Request<'a> {
+        Request {
+            method: Method::Query,
+            form: Some(fields),
+            ..Request::get(service, auth, url)
+        }
+    }
+    pub fn bearer(mut self, token: crate::auth::Secret) -> Request<'a> {
+        self.bearer = Some(token);
+        self
+    }
     /// The same request to another URL (a nextLink) or with another body.
     fn with(&self, url: String, body: Option<serde_json::Value>) -> Request<'a> {
         Request {
@@ -192,6 +222,8 @@ impl<'a> Request<'a> {
             body,
             headers: self.headers.clone(),
             subscription: self.subscription.clone(),
+            form: self.form.clone(),
+            bearer: self.bearer.clone(),
         }
     }
 }
@@ -362,7 +394,7 @@ impl Client {
         let i = &self.inner;
         let auth = req.auth;
         let token = match req.service {
-            Service::Login => None,
+            Service::Login | Service::Acr => None,
             s => Some(auth.token(s).await?),
         };
         let base = |status: Option<u16>, code: Option<String>, message: String| HttpError {
@@ -379,12 +411,25 @@ impl Client {
         let mut rb = i.http.request(method.clone(), &req.url);
         if let Some(t) = &token {
             rb = rb.bearer_auth(t.token.expose());
+        } else if let Some(t) = &req.bearer {
+            rb = rb.bearer_auth(t.expose());
         }
         for (k, v) in &req.headers {
             rb = rb.header(*k, v);
         }
         if let Some(b) = &req.body {
             rb = rb.json(b);
+        }
+        if let Some(f) = &req.form {
+            let text = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(f.iter().map(|(k, v)| (*k, v.expose())))
+                .finish();
+            rb = rb
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(text);
         }
         let permit = i.pacer.permit(req.service, &req.url).await;
         let sent = rb.send().await;

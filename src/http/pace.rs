@@ -195,7 +195,7 @@ impl Pacer {
                     self.hold(keys, wait.min(super::retry::MAX_SERVER_WAIT));
                 }
             }
-            Service::Graph | Service::Login => {}
+            Service::Graph | Service::Login | Service::Acr => {}
         }
     }
 

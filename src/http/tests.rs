@@ -96,6 +96,8 @@ fn auth_for(base: &str, tid: &str) -> TenantAuth {
         login: format!("{base}/login"),
         arm: format!("{base}/arm"),
         graph: format!("{base}/graph"),
+        acr: format!("{base}/acr/{{host}}"),
+        acr_origin: None,
     };
     let token = test_jwt(&json!({"tid": tid, "oid": "oid-1", "exp": 4_000_000_000i64}));
     TenantAuth::fixed(

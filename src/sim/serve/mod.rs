@@ -418,7 +418,7 @@ impl SimHandle {
     /// The `[endpoints]` table that points xtenant at this simulator.
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
-        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\n")
+        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nacr = \"{b}/acr/{{host}}\"\n")
     }
 }
 
