@@ -165,8 +165,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange, ACR data plane, Power Platform and the token probes are not
-    // live in part 1: they come from the offline export.
+    // Exchange and Power Platform are not live yet: they come from the
+    // offline export. The registry data plane is fetched live.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
@@ -188,10 +188,22 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         "ARM and Graph must be fetched live, not copied: {:?}",
         summary.copied
     );
+    assert!(
+        !summary.copied.iter().any(|c| c.contains("/acr/")),
+        "the registry data plane must be fetched live, not copied: {:?}",
+        summary.copied
+    );
+    let acr_reports = summary
+        .collections
+        .iter()
+        .filter(|c| c.collection.starts_with("acr/"))
+        .count();
+    assert_eq!(acr_reports, 3 * 6, "three collections of each of the six registries");
 
     assert_same_snapshot(&offline, &live_snap);
 
-    // Read-only: GETs, Resource Graph query POSTs and token requests only.
+    // Read-only: GETs, Resource Graph query POSTs and token requests only
+    // (Entra's, and the registries' token exchanges).
     let log = sim.log();
     assert!(log.len() > 50, "{} requests", log.len());
     for e in &log {
@@ -200,9 +212,17 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
                 && (e
                     .path
                     .contains("/providers/Microsoft.ResourceGraph/resources?")
-                    || e.path.contains("/oauth2/v2.0/token")));
+                    || e.path.contains("/oauth2/v2.0/token")
+                    || (e.service == "acr"
+                        && (e.path.ends_with("/oauth2/exchange")
+                            || e.path.ends_with("/oauth2/token")))));
         assert!(ok, "a write was sent: {} {}", e.method, e.path);
     }
+    // Registry pages were walked by their Link header (page size 2).
+    assert!(log
+        .iter()
+        .any(|e| e.service == "acr" && e.path.contains("/_tags?last=")));
+    assert!(log.iter().all(|e| e.service != "acr" || e.status == Some(200)));
     // Both Graph and ARM were asked, for both tenants.
     for t in [SOURCE, TARGET] {
         assert!(log
@@ -211,6 +231,9 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "acr"));
     }
 
     // No token in the raw export, the snapshot or the request log.

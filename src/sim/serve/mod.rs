@@ -1,6 +1,6 @@
 //! The tenant simulator: serves a raw export over HTTP on one loopback port,
 //! at the real paths of each service under a path prefix (`/arm`, `/graph`,
-//! `/login`), with real paging, real error bodies, bearer-token checks,
+//! `/login`, `/acr/{loginServer}`), with real paging, real error bodies, bearer-token checks,
 //! quotas, latency, seeded faults and a request log. The live collectors are
 //! tested against it, and `xtenant demo` collects the demo pair through it.
 //! See docs/simulator.md.
@@ -10,6 +10,7 @@
 //! listener, the per-request pipeline (latency, fault, route, log) and the
 //! handle tests hold.
 
+pub mod acr;
 pub mod arm;
 pub mod faults;
 pub mod graph;
@@ -249,6 +250,7 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    Acr,
     Unknown,
 }
 
@@ -263,6 +265,8 @@ impl Service {
             Service::Graph
         } else if p.starts_with("/login/") {
             Service::Login
+        } else if p.starts_with("/acr/") {
+            Service::Acr
         } else {
             Service::Unknown
         }
@@ -274,6 +278,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Acr => "acr",
             Service::Unknown => "unknown",
         }
     }
@@ -542,6 +547,7 @@ async fn serve(
             .header("request-id", id.clone())
             .header("client-request-id", id),
         Service::Login => reply.header("x-ms-request-id", id),
+        Service::Acr => reply.header("x-ms-correlation-request-id", id),
         Service::Unknown => reply,
     };
     reply.into_response()
@@ -578,10 +584,11 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::ResourceGraph => resource_graph::handle(sh, ctx, tenant),
         Service::Graph => graph::handle(sh, ctx, tenant),
         Service::Login => login::handle(sh, ctx),
+        Service::Acr => acr::handle(sh, ctx, tenant),
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
-                "message": format!("The simulator serves /arm, /graph and /login; '{}' is none of them.", ctx.path)}}),
+                "message": format!("The simulator serves /arm, /graph, /login and /acr; '{}' is none of them.", ctx.path)}}),
         ),
     }
 }
@@ -603,6 +610,19 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
     };
     if (service, f) == (Service::ResourceGraph, Fault::TooMany) {
         return resource_graph::throttled(Duration::from_secs(1));
+    }
+    if service == Service::Acr {
+        return match f {
+            Fault::TooMany => acr::throttled(Duration::from_secs(1)),
+            Fault::Unavailable => acr::error(
+                status,
+                "UNAVAILABLE",
+                "service unavailable, please retry later",
+                None,
+            )
+            .header("retry-after", "1"),
+            _ => acr::error(status, "UNKNOWN", "unknown service error", None),
+        };
     }
     let r = match (service, f) {
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),

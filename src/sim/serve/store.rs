@@ -109,6 +109,8 @@ pub struct Tenant {
     pub ids: HashSet<String>,
     /// Number of users, which sets the tenant's Graph quota size.
     pub user_count: usize,
+    /// The registries' data plane (`acr/`), by login server.
+    pub acr: super::acr::Registries,
 }
 
 impl Tenant {
@@ -259,6 +261,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         }
     }
     let user_count = collections.get("graph/users").map_or(0, |c| c.items.len());
+    let acr = super::acr::Registries::load(raw, side, collections.get("arm/registries"))?;
     Ok(Tenant {
         side,
         id,
@@ -268,6 +271,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         children,
         ids,
         user_count,
+        acr,
     })
 }
 
