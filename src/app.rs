@@ -185,7 +185,7 @@ pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&
     }
     if !s.copied.is_empty() {
         println!(
-            "  {} collections not collected live (Exchange, ACR data plane, Power Platform come in part 2) were copied from --fill-from",
+            "  {} collections not collected live (Exchange and Power Platform come in part 2) were copied from --fill-from",
             s.copied.len()
         );
     }

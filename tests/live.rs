@@ -198,7 +198,11 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         .iter()
         .filter(|c| c.collection.starts_with("acr/"))
         .count();
-    assert_eq!(acr_reports, 3 * 6, "three collections of each of the six registries");
+    assert_eq!(
+        acr_reports,
+        3 * 6,
+        "three collections of each of the six registries"
+    );
 
     assert_same_snapshot(&offline, &live_snap);
 
@@ -222,7 +226,9 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     assert!(log
         .iter()
         .any(|e| e.service == "acr" && e.path.contains("/_tags?last=")));
-    assert!(log.iter().all(|e| e.service != "acr" || e.status == Some(200)));
+    assert!(log
+        .iter()
+        .all(|e| e.service != "acr" || e.status == Some(200)));
     // Both Graph and ARM were asked, for both tenants.
     for t in [SOURCE, TARGET] {
         assert!(log
