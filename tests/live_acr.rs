@@ -166,11 +166,7 @@ fn manifest_csv_lists_exactly_the_images_the_simulator_serves() {
     assert!(acr.iter().all(|c| c.status == Status::Complete), "{acr:#?}");
     let got = csv_images(&snap.join("acr-manifest.csv"));
     let want = served_images(&demo_dir());
-    assert!(
-        want.len() > 20,
-        "the demo has dozens of images: {}",
-        want.len()
-    );
+    assert!(want.len() > 15, "the demo has many images: {}", want.len());
     assert_eq!(got, want);
     // n=1 paging: a repository with two tags has two pages in the export.
     let pages = std::fs::read_dir(
@@ -221,7 +217,7 @@ fn manifest_csv_lists_exactly_the_images_the_simulator_serves() {
     // No registry token (nor any other) reached a file.
     let issued = sim.issued_tokens();
     assert!(
-        issued.len() > 30,
+        issued.len() > 20,
         "registry tokens are recorded: {}",
         issued.len()
     );
