@@ -429,6 +429,10 @@ pub struct SimServeArgs {
     /// Also write the request log as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// How long each long-running write (snapshot, disk, VM, registry,
+    /// import, image version) takes before it is Succeeded, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub lro_seconds: f64,
 }
 
 #[derive(Debug, Args)]

@@ -139,6 +139,22 @@ pub struct EndpointsConfig {
     /// (real: `https://{host}`).
     #[serde(default)]
     pub acr: Option<String>,
+    /// Power Platform admin, BAP (real: https://api.bap.microsoft.com).
+    #[serde(default)]
+    pub bap: Option<String>,
+    /// Power Apps admin (real: https://api.powerapps.com).
+    #[serde(default)]
+    pub powerapps: Option<String>,
+    /// Power Automate admin (real: https://api.flow.microsoft.com).
+    #[serde(default)]
+    pub flow: Option<String>,
+    /// Power Platform API (real: https://api.powerplatform.com).
+    #[serde(default)]
+    pub powerplatform: Option<String>,
+    /// Dataverse Web API, with `{host}` standing for the environment's
+    /// instance host (real: `https://{host}`, the instance URL).
+    #[serde(default)]
+    pub dataverse: Option<String>,
 }
 
 /// `[http]`: timeouts, retries and concurrency of live collection.
@@ -287,6 +303,14 @@ pub struct ExchangeConfig {
     /// Migration batch CSV files (single `EmailAddress` column), relative to this file.
     #[serde(default)]
     pub batches: Vec<PathBuf>,
+    /// Live collection: the target mail users to probe with
+    /// Test-MigrationServerAvailability; default the first few paired ones.
+    #[serde(default)]
+    pub test_mailboxes: Option<Vec<String>>,
+    /// Live collection: the admin who will run the moves
+    /// (Get-ManagementRoleAssignment -RoleAssignee); default every assignment.
+    #[serde(default)]
+    pub operator: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

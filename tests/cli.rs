@@ -59,7 +59,9 @@ fn demo_runs_end_to_end_and_writes_every_output() {
         "results/summary.md",
         "results/summary.json",
         "raw/xtenant-raw.json",
-        "day-1/raw/UserMapping.csv",
+        "export/xtenant-raw.json",
+        "day-1/export/UserMapping.csv",
+        "day-1/raw/xtenant-raw.json",
         "day-1/snapshot/manifest.json",
         "day-1/results/results.json",
         "day-1/results/report.html",
@@ -81,8 +83,13 @@ fn demo_runs_end_to_end_and_writes_every_output() {
         "{since}"
     );
     // The day-1 overlay is not part of today's export.
-    assert!(!out.join("raw/day-1").exists());
-    assert!(!out.join("day-1/raw/day-1").exists());
+    assert!(!out.join("export/day-1").exists());
+    assert!(!out.join("day-1/export/day-1").exists());
+    // The pair was collected over HTTP from the in-process simulator.
+    assert!(
+        stdout.contains("collected live over HTTP from the tenant simulator at http://127.0.0.1:"),
+        "{stdout}"
+    );
     // assess alone on that snapshot exits 1: the demo has failing blockers.
     let o = xtenant(&[
         "assess",

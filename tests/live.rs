@@ -165,32 +165,25 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // Exchange and Power Platform are not live yet: they come from the
-    // offline export. The registry data plane is fetched live.
+    // ARM, Graph, Exchange, Power Platform and the registry data plane are
+    // fetched live; only the token probes come from the offline export.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
     let incomplete: Vec<_> = summary.incomplete().collect();
     assert!(incomplete.is_empty(), "{incomplete:#?}");
     assert!(
-        summary
-            .copied
-            .iter()
-            .any(|c| c == "source/exchange/Get-Mailbox"),
-        "{:?}",
+        !summary.copied.iter().any(|c| c.contains("/arm/")
+            || c.contains("/graph/")
+            || c.contains("/powerplatform/")
+            || c.contains("/exchange/")
+            || c.contains("/acr/")),
+        "ARM, Graph, Exchange, Power Platform and ACR must be fetched live, not copied: {:?}",
         summary.copied
     );
     assert!(
-        !summary
-            .copied
-            .iter()
-            .any(|c| c.contains("/arm/") || c.contains("/graph/")),
-        "ARM and Graph must be fetched live, not copied: {:?}",
-        summary.copied
-    );
-    assert!(
-        !summary.copied.iter().any(|c| c.contains("/acr/")),
-        "the registry data plane must be fetched live, not copied: {:?}",
+        summary.copied.iter().all(|c| c.contains("/auth/")),
+        "only the token probes may be copied: {:?}",
         summary.copied
     );
     let acr_reports = summary
@@ -203,11 +196,20 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         3 * 6,
         "three collections of each of the six registries"
     );
+    // Per-object Exchange output lands under the object's name.
+    for p in [
+        "source/exchange/Get-DistributionGroupMember/t2t-scope@contoso.com/page-0001.json",
+        "source/exchange/Export-MailboxDiagnosticLogs/org.hold@contoso.com/page-0001.json",
+        "target/exchange/Test-MigrationServerAvailability/not.in.scope@fabrikam.com/page-0001.json",
+    ] {
+        assert!(raw.join(p).is_file(), "{p} not written");
+    }
 
     assert_same_snapshot(&offline, &live_snap);
 
-    // Read-only: GETs, Resource Graph query POSTs and token requests only
-    // (Entra's, and the registries' token exchanges).
+    // Read-only: GETs, Resource Graph query POSTs, Exchange InvokeCommand
+    // (the guard checked each cmdlet) and token requests only (Entra's, and
+    // the registries' token exchanges).
     let log = sim.log();
     assert!(log.len() > 50, "{} requests", log.len());
     for e in &log {
@@ -217,6 +219,7 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
                     .path
                     .contains("/providers/Microsoft.ResourceGraph/resources?")
                     || e.path.contains("/oauth2/v2.0/token")
+                    || (e.service == "exchange" && e.path.contains("/InvokeCommand"))
                     || (e.service == "acr"
                         && (e.path.ends_with("/oauth2/exchange")
                             || e.path.ends_with("/oauth2/token")))));
@@ -229,8 +232,12 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     assert!(log
         .iter()
         .all(|e| e.service != "acr" || e.status == Some(200)));
-    // Both Graph and ARM were asked, for both tenants.
+    // Graph, ARM, Exchange, Power Platform and the registries were asked,
+    // for both tenants.
     for t in [SOURCE, TARGET] {
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "exchange"));
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "graph"));
@@ -240,7 +247,22 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "acr"));
+        for service in ["bap", "powerapps", "flow", "powerplatform", "dataverse"] {
+            assert!(
+                log.iter().any(|e| e.tenant.as_deref() == Some(t)
+                    && e.service == service
+                    && e.status == Some(200)),
+                "no {service} request of {t}"
+            );
+        }
     }
+    // Small pages: the environment list and a Dataverse table were paged.
+    assert!(log
+        .iter()
+        .any(|e| e.service == "bap" && e.path.contains("skiptoken")));
+    assert!(log
+        .iter()
+        .any(|e| e.service == "dataverse" && e.path.contains("skiptoken")));
 
     // No token in the raw export, the snapshot or the request log.
     let hits = files_with_tokens(dir.path());
@@ -645,4 +667,228 @@ fn a_configured_subscription_the_identity_cannot_see_makes_subscriptions_partial
     assert!(!log.iter().any(|e| e
         .path
         .contains("9d4c2a1e-7b3f-4c5d-8e6a-1f2b3c4d5e02/providers/Microsoft.Compute/disks")));
+}
+
+/// Issue 5: `xtenant demo` collects the pair over HTTP from the in-process
+/// simulator; its findings and item readiness must be those of the offline
+/// path over the same export.
+#[test]
+fn the_demo_collected_live_assesses_exactly_like_the_offline_export() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("demo");
+    let (code, err) = run_cli(&["demo".as_ref(), "--out".as_ref(), out.as_os_str()]);
+    assert_eq!(code, 0, "demo failed: {err}");
+    // The live run wrote its own raw export beside the extracted one.
+    assert!(out.join("raw/source/graph/users").is_dir());
+    assert!(out.join("raw/source/arm/disks").is_dir());
+
+    let offline_snap = dir.path().join("offline-snapshot");
+    let offline_res = dir.path().join("offline-results");
+    let (code, err) = run_cli(&[
+        "collect".as_ref(),
+        "--from-dir".as_ref(),
+        out.join("export").as_os_str(),
+        "--out".as_ref(),
+        offline_snap.as_os_str(),
+    ]);
+    assert!(
+        code == 0 || code == 2,
+        "offline collect failed ({code}): {err}"
+    );
+    let (code, err) = run_cli(&[
+        "assess".as_ref(),
+        "--snapshot".as_ref(),
+        offline_snap.as_os_str(),
+        "--out".as_ref(),
+        offline_res.as_os_str(),
+        "--report".as_ref(),
+        "none".as_ref(),
+    ]);
+    assert!(code <= 2, "offline assess failed ({code}): {err}");
+
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("results")).expect("json")
+    };
+    let live = read(&out.join("results/results.json"));
+    let offline = read(&offline_res.join("results.json"));
+    for key in ["items", "findings", "collection_gaps"] {
+        assert_eq!(
+            live[key], offline[key],
+            "{key} differ between live and offline"
+        );
+    }
+    // The snapshot hashes differ: pages fetched concurrently may order a
+    // table's rows differently, which the other tests here compare sorted.
+    assert!(live["findings"].as_array().is_some_and(|f| !f.is_empty()));
+}
+
+/// A Dataverse environment whose queries fail leaves its own `_status.json`
+/// and makes the Dataverse tables `partial` (the others still come in); a
+/// Power Automate endpoint that answers nothing but 404 makes flows `failed`
+/// while the other Power Platform tables stay complete.
+#[test]
+fn a_failing_environment_makes_its_powerplatform_tables_partial() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = common::build_case("demo", dir.path());
+    let envs = raw.join("source/powerplatform/environments/page-0001.json");
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&envs).expect("page")).expect("json");
+    let broken = page["value"]
+        .as_array_mut()
+        .expect("value")
+        .iter_mut()
+        .find(|e| e["properties"]["linkedEnvironmentMetadata"]["instanceUrl"].is_string())
+        .expect("an environment with Dataverse");
+    broken["properties"]["linkedEnvironmentMetadata"]["instanceUrl"] = "not a url".into();
+    let broken_name = broken["name"].as_str().expect("name").to_string();
+    std::fs::write(&envs, serde_json::to_vec(&page).expect("encode")).expect("write");
+
+    let sim = Simulator::start(SimOptions {
+        data: xtenant::sim::serve::DataSource::Raw(raw.clone()),
+        page_size: Some(2),
+        ..SimOptions::default()
+    })
+    .expect("start simulator");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let text = config_text(&sim, "{tenant}").replace(
+        &format!("flow = \"{}/flow\"", sim.base_url()),
+        &format!("flow = \"{}/nowhere\"", sim.base_url()),
+    );
+    let config = Config::load(&write_config(&work, &text)).expect("config");
+    let mut opts = LiveOptions::new(work.join("raw"));
+    opts.fill_from = Some(raw.clone());
+    opts.http.max_retries = 1;
+    let snap = work.join("live");
+    let (manifest, _, summary) =
+        live::collect_to_snapshot(&config, &opts, &snap).expect("live collect");
+
+    let status = |t: &str| {
+        let s = &manifest.tables[t];
+        (s.source, s.target)
+    };
+    assert_eq!(status("pp_solutions"), (Status::Partial, Status::Complete));
+    assert_eq!(status("pp_system_users").0, Status::Partial);
+    assert_eq!(status("pp_flows"), (Status::Failed, Status::Failed));
+    for t in [
+        "pp_environments",
+        "pp_apps",
+        "pp_connections",
+        "pp_tenant_capacity",
+    ] {
+        assert_eq!(status(t), (Status::Complete, Status::Complete), "{t}");
+    }
+    let st = work
+        .join("raw/source/powerplatform/dataverse")
+        .join(&broken_name)
+        .join("solutions/_status.json");
+    let text = std::fs::read_to_string(&st).expect("status of the failed environment");
+    assert!(text.contains("partial"), "{text}");
+    let report = summary
+        .collections
+        .iter()
+        .find(|c| c.side == Side::Source && c.collection == "powerplatform/dataverse/*/solutions")
+        .expect("report");
+    assert_eq!(report.status, Status::Partial);
+    assert!(
+        report.error.as_deref().unwrap_or("").contains(&broken_name),
+        "{report:?}"
+    );
+    // Nothing of Power Platform was copied in place of what failed.
+    assert!(
+        !summary.copied.iter().any(|c| c.contains("powerplatform")),
+        "{:?}",
+        summary.copied
+    );
+}
+
+/// POSTs an InvokeCommand body to the simulator with curl; the status and body.
+fn invoke(
+    sim: &SimHandle,
+    tenant: &str,
+    token: &str,
+    cmdlet: &str,
+    url: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let url = url.map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "{}/exchange/adminapi/beta/{tenant}/InvokeCommand",
+            sim.base_url()
+        )
+    });
+    let body = serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}});
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "-w",
+            "\n%{http_code}",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+        ])
+        .args([
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-H",
+            "Prefer: odata.maxpagesize=5",
+        ])
+        .args(["--data", &body.to_string(), &url])
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (json, code) = text.rsplit_once('\n').expect("status line");
+    (
+        code.trim().parse().expect("status"),
+        serde_json::from_str(json).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn the_exchange_endpoint_pages_checks_the_audience_and_refuses_writes() {
+    let sim = Simulator::start(SimOptions::default()).expect("start simulator");
+    let exo = sim.token(SOURCE, "https://outlook.office365.com", "app");
+    // Paging: 44 source mailboxes in pages of 5, each next page by POST to the link.
+    let (status, first) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", None);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["value"].as_array().map(Vec::len), Some(5));
+    let mut seen = 5;
+    let mut next = first["@odata.nextLink"].as_str().map(str::to_string);
+    while let Some(link) = next {
+        let (s, page) = invoke(&sim, SOURCE, &exo, "Get-Mailbox", Some(&link));
+        assert_eq!(s, 200, "{page}");
+        seen += page["value"].as_array().map_or(0, Vec::len);
+        next = page["@odata.nextLink"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, 44);
+    // Export-Csv rows are served as objects (Get-AcceptedDomain.csv).
+    let (_, domains) = invoke(&sim, SOURCE, &exo, "Get-AcceptedDomain", None);
+    assert_eq!(domains["value"][0]["DomainName"], "contoso.com");
+
+    // Write cmdlets are refused, unknown ones are not recognised.
+    for write in ["Set-Mailbox", "New-MigrationBatch"] {
+        let (s, e) = invoke(&sim, SOURCE, &exo, write, None);
+        assert_eq!(s, 403, "{write}: {e}");
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("read-only"),
+            "{e}"
+        );
+    }
+    let (s, e) = invoke(&sim, SOURCE, &exo, "Get-NoSuchThing", None);
+    assert_eq!(s, 400, "{e}");
+    // A Graph token, and a token for the other tenant, are refused.
+    let graph = sim.token(SOURCE, "https://graph.microsoft.com", "app");
+    let (s, e) = invoke(&sim, SOURCE, &graph, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    let (s, e) = invoke(&sim, TARGET, &exo, "Get-Mailbox", None);
+    assert_eq!(s, 401, "{e}");
+    // Nothing the refused calls asked for reached the log as a success.
+    assert!(sim
+        .log()
+        .iter()
+        .filter(|e| e.service == "exchange" && e.status == Some(200))
+        .all(|e| e.method == "POST" && e.path.contains("/InvokeCommand")));
 }

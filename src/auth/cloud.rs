@@ -17,6 +17,10 @@ pub struct Cloud {
     pub graph_audience: &'static str,
     /// The DNS suffix of container registry login servers (`{name}.azurecr.io`).
     pub acr_suffix: &'static str,
+    /// Exchange Online (admin API `{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
+    pub exchange: &'static str,
+    /// Resource URI for Exchange Online tokens.
+    pub exchange_audience: &'static str,
 }
 
 pub const AZURE_CLOUD: Cloud = Cloud {
@@ -27,6 +31,8 @@ pub const AZURE_CLOUD: Cloud = Cloud {
     arm_audience: "https://management.azure.com",
     graph_audience: "https://graph.microsoft.com",
     acr_suffix: "azurecr.io",
+    exchange: "https://outlook.office365.com",
+    exchange_audience: "https://outlook.office365.com",
 };
 
 pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
@@ -37,6 +43,9 @@ pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
     arm_audience: "https://management.usgovcloudapi.net",
     graph_audience: "https://graph.microsoft.us",
     acr_suffix: "azurecr.us",
+    // GCC High; DoD tenants use https://webmail.apps.mil (override [endpoints] exchange).
+    exchange: "https://outlook.office365.us",
+    exchange_audience: "https://outlook.office365.us",
 };
 
 pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
@@ -47,6 +56,8 @@ pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
     arm_audience: "https://management.chinacloudapi.cn",
     graph_audience: "https://microsoftgraph.chinacloudapi.cn",
     acr_suffix: "azurecr.cn",
+    exchange: "https://partner.outlook.cn",
+    exchange_audience: "https://partner.outlook.cn",
 };
 
 pub const CLOUDS: [&Cloud; 3] = [&AZURE_CLOUD, &AZURE_US_GOVERNMENT, &AZURE_CHINA_CLOUD];
@@ -79,10 +90,21 @@ pub struct Endpoints {
     /// Where a registry token may go when `acr` puts `{host}` in the host:
     /// `https://*.{suffix}` of the cloud.
     pub acr_origin: Option<String>,
+    /// Power Platform admin (BAP), Power Apps admin, Power Automate admin,
+    /// Power Platform API.
+    pub bap: String,
+    pub powerapps: String,
+    pub flow: String,
+    pub powerplatform: String,
+    /// Dataverse Web API base with `{host}` for the instance host.
+    pub dataverse: String,
+    /// Exchange Online: `{exchange}/adminapi/beta/{tenant}/InvokeCommand`.
+    pub exchange: String,
 }
 
 impl Endpoints {
     pub fn resolve(cloud: &Cloud, overrides: &EndpointsConfig) -> Result<Endpoints> {
+        let pp = PowerPlatformCloud::of(cloud);
         let pick = |key: &str, over: &Option<String>, default: &str| -> Result<String> {
             let Some(v) = over else {
                 return Ok(default.to_string());
@@ -120,6 +142,12 @@ impl Endpoints {
             graph: pick("graph", &overrides.graph, cloud.graph)?,
             acr,
             acr_origin,
+            bap: pick("bap", &overrides.bap, pp.bap)?,
+            powerapps: pick("powerapps", &overrides.powerapps, pp.powerapps)?,
+            flow: pick("flow", &overrides.flow, pp.flow)?,
+            powerplatform: pick("powerplatform", &overrides.powerplatform, pp.api)?,
+            dataverse: pick("dataverse", &overrides.dataverse, DATAVERSE_DEFAULT)?,
+            exchange: pick("exchange", &overrides.exchange, cloud.exchange)?,
         })
     }
 
@@ -129,14 +157,116 @@ impl Endpoints {
             .replace("{host}", &login_server.trim().to_ascii_lowercase())
     }
 
+    /// The Dataverse Web API root of an instance URL
+    /// (`https://org.crm4.dynamics.com` → `{dataverse}` with its host).
+    pub fn dataverse_base(&self, instance_url: &str) -> Option<String> {
+        let host = url::Url::parse(instance_url.trim())
+            .ok()?
+            .host_str()?
+            .to_ascii_lowercase();
+        Some(self.dataverse.replace("{host}", &host))
+    }
+
+    /// With the real Dataverse endpoint (no override), the origin of a
+    /// Dataverse URL when its host is a Dataverse instance host: instance
+    /// hosts come from the environment list, so no fixed list can hold them.
+    pub fn dataverse_origin(&self, url: &str) -> Option<String> {
+        if self.dataverse != DATAVERSE_DEFAULT {
+            return None;
+        }
+        let u = url::Url::parse(url).ok()?;
+        let host = u.host_str()?.to_ascii_lowercase();
+        (u.scheme() == "https" && DATAVERSE_HOST_SUFFIXES.iter().any(|s| host.ends_with(s)))
+            .then(|| format!("https://{host}"))
+    }
+
     /// `scheme://host[:port]` of every endpoint: the only origins a bearer
     /// token may be sent to.
     pub fn origins(&self) -> Vec<String> {
-        [&self.login, &self.arm, &self.graph]
-            .into_iter()
-            .filter_map(|u| origin_of(u))
-            .chain(self.acr_origin.clone())
-            .collect()
+        [
+            &self.login,
+            &self.arm,
+            &self.graph,
+            &self.bap,
+            &self.powerapps,
+            &self.flow,
+            &self.powerplatform,
+            &self.exchange,
+        ]
+        .into_iter()
+        .chain((self.dataverse != DATAVERSE_DEFAULT).then_some(&self.dataverse))
+        .filter_map(|u| origin_of(u))
+        .chain(self.acr_origin.clone())
+        .collect()
+    }
+}
+
+/// The real Dataverse endpoint: each environment's own instance URL.
+pub const DATAVERSE_DEFAULT: &str = "https://{host}";
+
+/// Hosts of Dataverse instances (`org.crm4.dynamics.com`, GCC High
+/// `org.crm.microsoftdynamics.us`, China `org.crm.dynamics.cn`).
+const DATAVERSE_HOST_SUFFIXES: &[&str] = &[
+    ".dynamics.com",
+    ".microsoftdynamics.us",
+    ".appsplatform.us",
+    ".dynamics.cn",
+];
+
+/// Power Platform's hosts and token audiences in one Azure cloud. The
+/// audiences keep the trailing slash the resources are registered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerPlatformCloud {
+    pub bap: &'static str,
+    pub powerapps: &'static str,
+    pub flow: &'static str,
+    pub api: &'static str,
+    /// BAP and Power Apps admin.
+    pub apps_audience: &'static str,
+    pub flow_audience: &'static str,
+    pub api_audience: &'static str,
+}
+
+const PP_PUBLIC: PowerPlatformCloud = PowerPlatformCloud {
+    bap: "https://api.bap.microsoft.com",
+    powerapps: "https://api.powerapps.com",
+    flow: "https://api.flow.microsoft.com",
+    api: "https://api.powerplatform.com",
+    apps_audience: "https://service.powerapps.com/",
+    flow_audience: "https://service.flow.microsoft.com/",
+    api_audience: "https://api.powerplatform.com/",
+};
+
+/// GCC High (the Power Platform side of AzureUSGovernment sign-in).
+const PP_US_GOV_HIGH: PowerPlatformCloud = PowerPlatformCloud {
+    bap: "https://high.api.bap.microsoft.us",
+    powerapps: "https://high.api.powerapps.us",
+    flow: "https://high.api.flow.microsoft.us",
+    api: "https://api.high.powerplatform.microsoft.us",
+    apps_audience: "https://high.service.powerapps.us/",
+    flow_audience: "https://high.service.flow.microsoft.us/",
+    api_audience: "https://api.high.powerplatform.microsoft.us/",
+};
+
+const PP_CHINA: PowerPlatformCloud = PowerPlatformCloud {
+    bap: "https://api.bap.partner.microsoftonline.cn",
+    powerapps: "https://api.powerapps.cn",
+    flow: "https://api.powerautomate.cn",
+    api: "https://api.powerplatform.partner.microsoftonline.cn",
+    apps_audience: "https://service.powerapps.cn/",
+    flow_audience: "https://service.powerautomate.cn/",
+    api_audience: "https://api.powerplatform.partner.microsoftonline.cn/",
+};
+
+impl PowerPlatformCloud {
+    /// GCC (moderate) signs in to the public cloud but uses government
+    /// Power Platform hosts: such tenants set `[endpoints]` (docs/auth.md).
+    pub fn of(cloud: &Cloud) -> &'static PowerPlatformCloud {
+        match cloud.name {
+            "AzureUSGovernment" => &PP_US_GOV_HIGH,
+            "AzureChinaCloud" => &PP_CHINA,
+            _ => &PP_PUBLIC,
+        }
     }
 }
 

@@ -244,6 +244,31 @@ impl TenantAuth {
         ))
     }
 
+    /// Client-credentials sign-in with a secret held in memory (the
+    /// in-process demo signs in to its simulator this way: the same token
+    /// request as `kind = "client-secret"`, without an environment variable).
+    pub fn client_secret(
+        side: Side,
+        tenant_id: &str,
+        name: Option<&str>,
+        endpoints: Endpoints,
+        client_id: &str,
+        secret: Secret,
+    ) -> TenantAuth {
+        TenantAuth::build(
+            side,
+            tenant_id.to_string(),
+            name.map(str::to_string),
+            &cloud::AZURE_CLOUD,
+            endpoints,
+            AuthKind::ClientSecret,
+            Credential::ClientSecret {
+                client_id: client_id.to_string(),
+                secret,
+            },
+        )
+    }
+
     /// Sign-in with a token given up front, for tests and the in-process demo.
     /// The token is still checked against `tenant_id` when it is used.
     pub fn fixed(
@@ -338,18 +363,48 @@ impl TenantAuth {
         match service {
             Service::Arm | Service::ResourceGraph => Ok(format!("{}/.default", c.arm_audience)),
             Service::Graph => Ok(format!("{}/.default", c.graph_audience)),
+            Service::Exchange => Ok(format!("{}/.default", c.exchange_audience)),
             Service::Login => Err(Error::Runtime(
                 "internal: the login endpoint takes no bearer token".into(),
             )),
             // The registry takes its own tokens, exchanged for an ARM one.
             Service::Acr => Ok(format!("{}/.default", c.arm_audience)),
+            // Resources registered with a trailing slash keep it, so the
+            // scope has two (`https://service.powerapps.com//.default`).
+            Service::Bap | Service::PowerApps => {
+                Ok(format!("{}/.default", self.power_platform().apps_audience))
+            }
+            Service::Flow => Ok(format!("{}/.default", self.power_platform().flow_audience)),
+            Service::PowerPlatform => Ok(format!(
+                "{}/.default",
+                self.power_platform().api_audience.trim_end_matches('/')
+            )),
+            Service::Dataverse => Err(Error::Runtime(
+                "internal: a Dataverse token names its environment's instance URL".into(),
+            )),
         }
+    }
+
+    /// The Power Platform hosts and audiences of this tenant's cloud.
+    fn power_platform(&self) -> &'static cloud::PowerPlatformCloud {
+        cloud::PowerPlatformCloud::of(self.inner.cloud)
+    }
+
+    /// A token for a resource named per request (a Dataverse instance URL,
+    /// `https://org.crm4.dynamics.com`), cached like [`Self::token`].
+    pub async fn token_for_resource(&self, resource: &str) -> Result<AccessToken> {
+        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        self.token_scope(scope).await
     }
 
     /// A token for `service`, from the cache while it has more than the
     /// refresh margin left; checked against the configured tenant.
     pub async fn token(&self, service: Service) -> Result<AccessToken> {
         let scope = self.scope(service)?;
+        self.token_scope(scope).await
+    }
+
+    async fn token_scope(&self, scope: String) -> Result<AccessToken> {
         let slot = {
             let mut cache = self
                 .inner

@@ -123,6 +123,22 @@ pub fn fix_for(
                  Container Registry Repository Reader on ABAC registries) in the {who}, and \
                  check that the registry's network rules let the collector in (docs/auth.md)"
             ),
+            Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => format!(
+                "make {assignee} a Power Platform administrator (Entra role) in the {who}, or, for a \
+                 service principal, register it with `New-PowerAppManagementApp` (see docs/auth.md)"
+            ),
+            Service::Dataverse => format!(
+                "add {assignee} to the environment as a user (an application user for a service \
+                 principal) with the System Administrator or System Customizer role, in the {who} \
+                 (see docs/auth.md)"
+            ),
+            Service::Exchange => format!(
+                "give {assignee} the Exchange Online application permission Exchange.ManageAsApp \
+                 (admin-consented) and the Entra role Global Reader, or an Exchange role group \
+                 with View-Only Recipients and View-Only Configuration, in the {who} \
+                 (docs/auth.md); where that is not allowed, save the cmdlets' output with \
+                 Export-Csv instead (docs/raw-export.md)"
+            ),
         }),
         Some(429) => Some(
             "the service kept throttling; re-run later, or lower [http] concurrency".into(),

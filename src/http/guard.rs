@@ -7,7 +7,6 @@
 use super::Service;
 
 /// POST endpoints that are queries, by service and (lowercase) path suffix.
-/// Part 2 adds Exchange `InvokeCommand` and the ACR token exchange.
 const QUERY_POSTS: &[(Service, &str)] = &[
     (
         Service::ResourceGraph,
@@ -17,7 +16,42 @@ const QUERY_POSTS: &[(Service, &str)] = &[
     // token. They create nothing in the registry.
     (Service::Acr, "/oauth2/exchange"),
     (Service::Acr, "/oauth2/token"),
+    // Read-only only for the cmdlets `check_cmdlet` lets through.
+    (Service::Exchange, "/invokecommand"),
 ];
+
+/// Exchange cmdlets other than `Get-*` that only read.
+const READ_CMDLETS: &[&str] = &[
+    "Test-MigrationServerAvailability",
+    "Export-MailboxDiagnosticLogs",
+];
+
+/// Whether an Exchange cmdlet only reads: `Get-*`, or one of [`READ_CMDLETS`].
+pub fn read_only_cmdlet(name: &str) -> bool {
+    let n = name.trim();
+    n.len() > 4 && n[..4].eq_ignore_ascii_case("get-")
+        || READ_CMDLETS.iter().any(|c| c.eq_ignore_ascii_case(n))
+}
+
+/// `Err(why)` when an Exchange `InvokeCommand` body names a cmdlet that may
+/// write (`Set-*`, `New-*`, ...) or names none; other services pass.
+pub fn check_cmdlet(service: Service, body: Option<&serde_json::Value>) -> Result<(), String> {
+    if service != Service::Exchange {
+        return Ok(());
+    }
+    let name = body
+        .and_then(|b| b.pointer("/CmdletInput/CmdletName"))
+        .and_then(|v| v.as_str())
+        .ok_or("an InvokeCommand body must name its cmdlet (CmdletInput.CmdletName)")?;
+    if read_only_cmdlet(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a read-only cmdlet: collection runs only Get-*, \
+             Test-MigrationServerAvailability and Export-MailboxDiagnosticLogs"
+        ))
+    }
+}
 
 /// Actions that return secrets, refused whatever the method.
 const SECRET_ACTIONS: &[&str] = &[
@@ -198,5 +232,40 @@ mod tests {
         ] {
             assert!(check(&Method::GET, Service::Acr, bad, &o).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn exchange_invoke_command_only_for_read_cmdlets() {
+        let o = vec!["https://outlook.office365.com".to_string()];
+        let url = "https://outlook.office365.com/adminapi/beta/t/InvokeCommand";
+        assert!(check(&Method::POST, Service::Exchange, url, &o).is_ok());
+        // The same path under another service is not the Exchange endpoint.
+        assert!(check(&Method::POST, Service::Graph, url, &o).is_err());
+        let body =
+            |c: &str| serde_json::json!({"CmdletInput": {"CmdletName": c, "Parameters": {}}});
+        for ok in [
+            "Get-Mailbox",
+            "get-mailuser",
+            "Test-MigrationServerAvailability",
+            "Export-MailboxDiagnosticLogs",
+        ] {
+            assert!(
+                check_cmdlet(Service::Exchange, Some(&body(ok))).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "Set-Mailbox",
+            "New-MigrationBatch",
+            "Remove-MailUser",
+            "Get-",
+            "Start-MigrationBatch",
+        ] {
+            let e = check_cmdlet(Service::Exchange, Some(&body(bad))).unwrap_err();
+            assert!(e.contains("not a read-only cmdlet"), "{bad}: {e}");
+        }
+        assert!(check_cmdlet(Service::Exchange, None).is_err());
+        assert!(check_cmdlet(Service::Exchange, Some(&serde_json::json!({}))).is_err());
+        assert!(check_cmdlet(Service::Graph, None).is_ok());
     }
 }

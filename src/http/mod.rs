@@ -38,15 +38,33 @@ pub enum Service {
     Login,
     /// A container registry's data plane (`https://{loginServer}`).
     Acr,
+    /// Power Platform admin (BAP): environments, tenant-to-tenant migrations.
+    Bap,
+    /// Power Apps admin: apps, connections, custom connectors.
+    PowerApps,
+    /// Power Automate admin: flows.
+    Flow,
+    /// Power Platform API (`api.powerplatform.com`): licensing / capacity.
+    PowerPlatform,
+    /// Dataverse Web API of one environment (audience: its instance URL).
+    Dataverse,
+    /// Exchange Online admin API (`InvokeCommand`).
+    Exchange,
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 11] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
         Service::Login,
         Service::Acr,
+        Service::Bap,
+        Service::PowerApps,
+        Service::Flow,
+        Service::PowerPlatform,
+        Service::Dataverse,
+        Service::Exchange,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +73,12 @@ impl Service {
             Service::Graph => "graph",
             Service::Login => "login",
             Service::Acr => "acr",
+            Service::Bap => "bap",
+            Service::PowerApps => "powerapps",
+            Service::Flow => "flow",
+            Service::PowerPlatform => "powerplatform",
+            Service::Dataverse => "dataverse",
+            Service::Exchange => "exchange",
         }
     }
     /// How messages name the service.
@@ -65,6 +89,12 @@ impl Service {
             Service::Graph => "Microsoft Graph",
             Service::Login => "sign-in",
             Service::Acr => "container registry",
+            Service::Bap => "Power Platform admin (BAP)",
+            Service::PowerApps => "Power Apps admin",
+            Service::Flow => "Power Automate admin",
+            Service::PowerPlatform => "Power Platform API",
+            Service::Dataverse => "Dataverse",
+            Service::Exchange => "Exchange Online",
         }
     }
     fn index(self) -> usize {
@@ -159,6 +189,9 @@ pub struct Request<'a> {
     /// The bearer token to send instead of the tenant's token for the service
     /// (an ACR access token). `None` with [`Service::Acr`]: no token at all.
     pub bearer: Option<crate::auth::Secret>,
+    /// The token's resource when the service has one per host (Dataverse:
+    /// the environment's instance URL); else the service's own audience.
+    pub audience: Option<String>,
 }
 
 impl<'a> Request<'a> {
@@ -173,6 +206,7 @@ impl<'a> Request<'a> {
             subscription: None,
             form: None,
             bearer: None,
+            audience: None,
         }
     }
     pub fn query(
@@ -212,6 +246,10 @@ impl<'a> Request<'a> {
         self.bearer = Some(token);
         self
     }
+    pub fn audience(mut self, resource: impl Into<String>) -> Request<'a> {
+        self.audience = Some(resource.into());
+        self
+    }
     /// The same request to another URL (a nextLink) or with another body.
     fn with(&self, url: String, body: Option<serde_json::Value>) -> Request<'a> {
         Request {
@@ -224,6 +262,7 @@ impl<'a> Request<'a> {
             subscription: self.subscription.clone(),
             form: self.form.clone(),
             bearer: self.bearer.clone(),
+            audience: self.audience.clone(),
         }
     }
 }
@@ -300,8 +339,24 @@ impl Client {
         let method = req.method.reqwest();
         let shown_url = redact(&req.url);
         let auth = req.auth;
-        if let Err(why) = guard::check(&method, req.service, &req.url, &auth.endpoints().origins())
-        {
+        let mut origins = auth.endpoints().origins();
+        if req.service == Service::Dataverse {
+            origins.extend(auth.endpoints().dataverse_origin(&req.url));
+        }
+        if let Err(why) = guard::check(&method, req.service, &req.url, &origins) {
+            return Err(http_error(HttpError {
+                service: req.service,
+                method: req.method.as_str(),
+                url: shown_url,
+                status: None,
+                code: Some("RefusedByReadOnlyGuard".into()),
+                detail_codes: Vec::new(),
+                message: format!("refused before sending: {why}"),
+                fix: Some("this is a bug in xtenant's collector; please report it".into()),
+                attempts: 0,
+            }));
+        }
+        if let Err(why) = guard::check_cmdlet(req.service, req.body.as_ref()) {
             return Err(http_error(HttpError {
                 service: req.service,
                 method: req.method.as_str(),
@@ -395,7 +450,10 @@ impl Client {
         let auth = req.auth;
         let token = match req.service {
             Service::Login | Service::Acr => None,
-            s => Some(auth.token(s).await?),
+            s => Some(match &req.audience {
+                Some(resource) => auth.token_for_resource(resource).await?,
+                None => auth.token(s).await?,
+            }),
         };
         let base = |status: Option<u16>, code: Option<String>, message: String| HttpError {
             service: req.service,

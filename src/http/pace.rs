@@ -61,6 +61,12 @@ impl Default for Limits {
     }
 }
 
+/// Exchange Online admin API: no published number; the EXO V3 module's own
+/// client is budgeted per user/app and tenant. 10 requests per second with a
+/// burst of 50 stays under the budgets users report; `Retry-After` and
+/// "Server Busy" answers still hold the key (docs/exchange-rest.md).
+pub const EXCHANGE: Rate = Rate::per_window(50, Duration::from_secs(5));
+
 struct Bucket {
     limiter: Option<DefaultDirectRateLimiter>,
     /// Set from a 429's `Retry-After` or a quota header at zero: no request
@@ -110,6 +116,7 @@ impl Pacer {
                     Some("arm") => Some(self.limits.arm_tenant),
                     Some("resource-graph") => Some(self.limits.resource_graph),
                     Some("graph") => Some(self.limits.graph),
+                    Some("exchange") => Some(EXCHANGE),
                     _ => None,
                 };
                 Arc::new(Bucket {
@@ -195,7 +202,14 @@ impl Pacer {
                     self.hold(keys, wait.min(super::retry::MAX_SERVER_WAIT));
                 }
             }
-            Service::Graph | Service::Login | Service::Acr => {}
+            Service::Graph | Service::Login | Service::Exchange | Service::Acr => {}
+            // Power Platform and Dataverse send no remaining-quota headers
+            // before their 429 (whose Retry-After the client honours).
+            Service::Bap
+            | Service::PowerApps
+            | Service::Flow
+            | Service::PowerPlatform
+            | Service::Dataverse => {}
         }
     }
 

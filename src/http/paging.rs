@@ -23,6 +23,8 @@ pub enum Paging {
     /// (`</acr/v1/_catalog?last=x&n=100>; rel="next"`), relative to the
     /// request URL; the body carries no link.
     LinkHeader,
+    /// Exchange `InvokeCommand`: POST the same body to each `@odata.nextLink`.
+    ExchangeNextLink,
 }
 
 /// One page as received.
@@ -136,7 +138,9 @@ pub(super) async fn run(
         let next = match paging {
             Paging::None => None,
             Paging::ArmNextLink => link(&current, &resp.url, "nextLink", p.arm_next)?,
-            Paging::GraphNextLink => link(&current, &resp.url, "@odata.nextLink", p.graph_next)?,
+            Paging::GraphNextLink | Paging::ExchangeNextLink => {
+                link(&current, &resp.url, "@odata.nextLink", p.graph_next)?
+            }
             Paging::ResourceGraph => token(&current, &resp.url, p.skip_token)?,
             Paging::LinkHeader => link_header(&current, &resp.url, &resp.headers)?,
         };
@@ -163,7 +167,11 @@ pub(super) async fn run(
                         format!("the next-page link is not a URL: {}", redact(&next)),
                     )
                 })?;
-                current.with(u.to_string(), None)
+                // InvokeCommand's next page is the same cmdlet POSTed to the link.
+                let body = (paging == Paging::ExchangeNextLink)
+                    .then(|| current.body.clone())
+                    .flatten();
+                current.with(u.to_string(), body)
             }
         };
     }
@@ -305,11 +313,8 @@ fn page_error(req: &Request<'_>, url: &str, message: String) -> Error {
         detail_codes: Vec::new(),
         message,
         fix: match req.service {
-            Service::Arm | Service::ResourceGraph | Service::Graph => {
-                Some("re-run; if it repeats, report it with the request log".into())
-            }
             Service::Login => None,
-            Service::Acr => Some("re-run; if it repeats, report it with the request log".into()),
+            _ => Some("re-run; if it repeats, report it with the request log".into()),
         },
         attempts: 1,
     }))

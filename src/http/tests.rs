@@ -98,6 +98,12 @@ fn auth_for(base: &str, tid: &str) -> TenantAuth {
         graph: format!("{base}/graph"),
         acr: format!("{base}/acr/{{host}}"),
         acr_origin: None,
+        bap: format!("{base}/bap"),
+        powerapps: format!("{base}/powerapps"),
+        flow: format!("{base}/flow"),
+        powerplatform: format!("{base}/powerplatform"),
+        dataverse: format!("{base}/dataverse/{{host}}"),
+        exchange: format!("{base}/exchange"),
     };
     let token = test_jwt(&json!({"tid": tid, "oid": "oid-1", "exp": 4_000_000_000i64}));
     TenantAuth::fixed(

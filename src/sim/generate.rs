@@ -4606,6 +4606,7 @@ impl World {
             exchange: ExchangeConfig {
                 scope_group: Some(SCOPE_GROUP.into()),
                 batches: vec![PathBuf::from(BATCH_FILE)],
+                ..Default::default()
             },
             powerplatform: PowerPlatformConfig {
                 user_mapping: Some(PathBuf::from(USER_MAPPING_FILE)),

@@ -1,4 +1,5 @@
 //! exchange family collector.
+pub mod fetch;
 pub mod fields;
 pub mod parse;
 mod source;

@@ -223,10 +223,47 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
             ));
         }
     }
+    report(exchange_check(client, t).await);
     TenantReport {
         side: t.side(),
         tenant: t.describe(),
         checks,
+    }
+}
+
+/// Whether the Exchange Online REST route works: a Get-OrganizationConfig
+/// call. When the tenant forbids it, the offline route applies instead.
+async fn exchange_check(client: &Client, t: &TenantAuth) -> Check {
+    use crate::collect::exchange::fetch;
+    let url = fetch::invoke_url(&t.endpoints().exchange, t.tenant_id());
+    let mut req = Request::query(
+        Service::Exchange,
+        t,
+        url,
+        fetch::body("Get-OrganizationConfig", &[]),
+    );
+    for (k, v) in fetch::headers("Get-OrganizationConfig", t.tenant_id()) {
+        req = req.header(k, v);
+    }
+    match client.send(&req).await {
+        Ok(_) => check(
+            "Exchange Online (REST)",
+            true,
+            "Get-OrganizationConfig through InvokeCommand succeeded: Exchange is collected live",
+            None,
+        ),
+        Err(e) => check(
+            "Exchange Online (REST)",
+            false,
+            format!("Get-OrganizationConfig through InvokeCommand failed: {e}"),
+            Some(format!(
+                "grant Exchange.ManageAsApp and a read-only Exchange role (docs/auth.md) in the {}; \
+                 where the tenant forbids this route, save the cmdlets' output with Export-Csv or \
+                 ConvertTo-Json into the raw export (docs/raw-export.md, Exchange Online) and collect \
+                 with --from-dir: that offline route applies",
+                t.describe()
+            )),
+        ),
     }
 }
 

@@ -12,7 +12,9 @@
 //! `partial` when some of its pages were written) and the run goes on.
 
 pub mod doctor;
+mod exchange;
 pub mod parents;
+mod powerplatform;
 pub mod probes;
 mod progress;
 pub mod spec;
@@ -199,6 +201,10 @@ struct Req {
     /// A 404 means "nothing there", not a failure (a Marketplace plan whose
     /// terms were never looked at in that subscription).
     absent_ok: bool,
+    /// Headers sent on every page (Dataverse `Prefer`).
+    headers: Vec<(&'static str, String)>,
+    /// The token's resource when it is per host (Dataverse).
+    audience: Option<String>,
 }
 
 struct Ctx<'a> {
@@ -224,7 +230,9 @@ impl Ctx<'_> {
             rg_used
         };
         let graph = self.graph_family(auth, rx);
-        let (rg_used, ()) = futures_util::join!(arm, graph);
+        let pp = self.powerplatform_family(auth);
+        let exchange = self.exchange_family(auth);
+        let (rg_used, (), (), ()) = futures_util::join!(arm, graph, pp, exchange);
         rg_used
     }
 
@@ -387,6 +395,10 @@ impl Ctx<'_> {
             Base::Arm => e.arm.clone(),
             Base::Graph => format!("{}/v1.0", e.graph),
             Base::Login => e.login.clone(),
+            Base::Bap => e.bap.clone(),
+            Base::PowerApps => e.powerapps.clone(),
+            Base::Flow => e.flow.clone(),
+            Base::PowerPlatform => e.powerplatform.clone(),
         }
     }
 
@@ -403,6 +415,23 @@ impl Ctx<'_> {
             (Base::Arm, false) => (Service::Arm, Paging::ArmNextLink),
             (Base::Graph, true) => (Service::Graph, Paging::None),
             (Base::Graph, false) => (Service::Graph, Paging::GraphNextLink),
+            (Base::PowerPlatform, _) => (Service::PowerPlatform, Paging::None),
+            (b, single) => {
+                let service = match b {
+                    Base::Bap => Service::Bap,
+                    Base::PowerApps => Service::PowerApps,
+                    _ => Service::Flow,
+                };
+                // BAP, Power Apps and Power Automate page like ARM (`nextLink`).
+                (
+                    service,
+                    if single {
+                        Paging::None
+                    } else {
+                        Paging::ArmNextLink
+                    },
+                )
+            }
         };
         let mut all_vars: Vec<(&str, &str)> = vars.to_vec();
         all_vars.push(("tenant", auth.tenant_id()));
@@ -414,6 +443,8 @@ impl Ctx<'_> {
             paging,
             consistency: spec.consistency,
             absent_ok: spec.fanout == Fanout::MarketplaceAgreements,
+            headers: Vec::new(),
+            audience: None,
         }
     }
 
@@ -546,6 +577,8 @@ impl Ctx<'_> {
                 paging: Paging::ResourceGraph,
                 consistency: false,
                 absent_ok: false,
+                headers: Vec::new(),
+                audience: None,
             })
             .collect();
         self.run(auth, collection, reqs, Some(EMPTY_RG)).await
@@ -784,6 +817,12 @@ impl Ctx<'_> {
         if req.consistency {
             request = request.header("ConsistencyLevel", "eventual");
         }
+        for (k, v) in req.headers {
+            request = request.header(k, v);
+        }
+        if let Some(a) = req.audience {
+            request = request.audience(a);
+        }
         let mut sink = |page: crate::http::Page| -> Result<()> {
             let meta = PageMeta {
                 method: Some(page.method.to_string()),
@@ -864,7 +903,17 @@ pub fn fill_from(from: &Path, to: &Path) -> Result<Vec<String>> {
                     .join(fam.file_name())
                     .join(entry.file_name());
                 let dest = to.join(&rel);
-                if dest.exists() || dest.with_extension("json").exists() {
+                // `Get-AcceptedDomain.csv` is the same collection as a live
+                // `Get-AcceptedDomain/` directory.
+                let name = entry.file_name().to_string_lossy().to_string();
+                let stem = name
+                    .strip_suffix(".csv")
+                    .or_else(|| name.strip_suffix(".json"))
+                    .unwrap_or(&name);
+                if dest.exists()
+                    || dest.with_extension("json").exists()
+                    || dest.with_file_name(stem).is_dir()
+                {
                     continue;
                 }
                 copy_tree(&entry.path(), &dest)?;

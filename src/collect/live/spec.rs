@@ -12,6 +12,14 @@ pub enum Base {
     Graph,
     /// `{login}`: the sign-in service's public metadata.
     Login,
+    /// `{bap}`: Power Platform admin (environments, t2t migrations).
+    Bap,
+    /// `{powerapps}`: Power Apps admin.
+    PowerApps,
+    /// `{flow}`: Power Automate admin.
+    Flow,
+    /// `{powerplatform}`: the Power Platform API (licensing).
+    PowerPlatform,
 }
 
 /// Where the parents of a per-parent collection come from.
@@ -42,6 +50,9 @@ pub enum Fanout {
     /// `arm/marketplace-agreements`: each plan in use, in its source and the
     /// target subscription (needs the source tenant's VMs and disks).
     MarketplaceAgreements,
+    /// One listing per Power Platform environment: `{env}` in the path,
+    /// pages in a directory named by the environment.
+    Environment,
 }
 
 #[derive(Debug, Clone, Copy)]

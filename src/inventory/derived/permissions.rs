@@ -12,7 +12,9 @@
 //! each of the principal's groups, a dozen or so hash probes, whatever the
 //! number of assignments.
 
-use std::collections::{HashMap, HashSet};
+// foldhash, not SipHash: the evaluator hashes u32 pairs millions of times per
+// run and no key comes from an adversary who could force collisions.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::inventory::Inventory;
 use crate::normalize::canonical_id;
@@ -419,7 +421,7 @@ impl TenantIndex {
             return Vec::new();
         };
         let mut out = vec![start];
-        let mut seen: HashSet<u32> = HashSet::from([start]);
+        let mut seen: HashSet<u32> = HashSet::from_iter([start]);
         let mut i = 0;
         while i < out.len() {
             for &g in self.parents.get(&out[i]).map_or(&[][..], Vec::as_slice) {
@@ -469,7 +471,7 @@ impl TenantIndex {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let mut seen = HashSet::from([start]);
+        let mut seen = HashSet::from_iter([start]);
         let mut stack = vec![start];
         while let Some(mg) = stack.pop() {
             for &p in self.mg_parents.get(&mg).map_or(&[][..], Vec::as_slice) {

@@ -227,6 +227,9 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
         Err(r) => return r,
     };
     *tenant_out = Some(claims.tid.clone());
+    if let Some(r) = super::write::arm(sh, ctx, &claims) {
+        return r;
+    }
     if ctx.method != Method::GET {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -379,8 +382,11 @@ fn answer(
             .map(|i| Reply::raw_json(StatusCode::OK, i.json.to_string()))
             .unwrap_or_else(|| not_found(path)),
         Target::SubList { coll, rg_prefix } => {
-            let Some(c) = t.collection(coll) else {
-                return not_collected(claims, coll, &format!("/subscriptions/{sub}"));
+            let c = match t.collection(coll) {
+                Some(c) => c,
+                // Nothing collected, but writes made some: list those.
+                None if super::write::has_created(sh, tenant_index(sh, t), coll) => &empty,
+                None => return not_collected(claims, coll, &format!("/subscriptions/{sub}")),
             };
             let scope = format!("/subscriptions/{sub}");
             let location = ctx.param("$filter").and_then(location_filter);
@@ -395,15 +401,28 @@ fn answer(
             if let Some(loc) = location {
                 idx.retain(|&i| in_location(&c.items[i].value(), &loc));
             }
-            list_page(sh, ctx, claims, path, &idx, c)
+            let ti = tenant_index(sh, t);
+            let prefix = rg_prefix.as_ref().map(|rg| format!("{scope}{rg}"));
+            let extra = super::write::overlay(sh, ti, coll, |r| {
+                r.sub == sub
+                    && prefix
+                        .as_ref()
+                        .is_none_or(|p| r.list.starts_with(p.as_str()))
+            });
+            list_page_with(sh, ctx, claims, path, &idx, c, extra)
         }
         Target::ChildList { coll } => {
-            let Some(c) = t.collection(coll) else {
-                return not_collected(claims, coll, path);
+            let c = match t.collection(coll) {
+                Some(c) => c,
+                None if super::write::has_created(sh, tenant_index(sh, t), coll) => &empty,
+                None => return not_collected(claims, coll, path),
             };
             let idx = c.by_list.get(path).cloned().unwrap_or_default();
             let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-            if idx.is_empty() && !t.ids.contains(parent) {
+            let ti = tenant_index(sh, t);
+            let extra = super::write::overlay(sh, ti, coll, |r| r.list == path);
+            let parent_created = super::write::exists(sh, ti, parent);
+            if idx.is_empty() && !t.ids.contains(parent) && !parent_created {
                 return error(
                     StatusCode::NOT_FOUND,
                     "ParentResourceNotFound",
@@ -413,7 +432,7 @@ fn answer(
                     ),
                 );
             }
-            list_page(sh, ctx, claims, path, &idx, c)
+            list_page_with(sh, ctx, claims, path, &idx, c, extra)
         }
         Target::Permissions => match t.collection("arm/permissions") {
             // Saved by a live run: what that identity had.
@@ -447,6 +466,15 @@ fn answer(
     }
 }
 
+/// The store index of a tenant.
+fn tenant_index(sh: &Shared, t: &Tenant) -> usize {
+    sh.store
+        .tenants
+        .iter()
+        .position(|x| std::ptr::eq(x, t))
+        .unwrap_or(0)
+}
+
 /// One page of a list: `{"value": [...], "nextLink"?}`.
 fn list_page(
     sh: &Shared,
@@ -456,6 +484,30 @@ fn list_page(
     idx: &[usize],
     c: &Collection,
 ) -> Reply {
+    list_page_with(sh, ctx, claims, path, idx, c, None)
+}
+
+/// A list page with the writes' overlay applied: the export's items that
+/// were deleted or replaced are left out, created resources added after.
+#[allow(clippy::too_many_arguments)]
+fn list_page_with(
+    sh: &Shared,
+    ctx: &Ctx,
+    claims: &Claims,
+    path: &str,
+    idx: &[usize],
+    c: &Collection,
+    extra: Option<(std::collections::HashSet<String>, Vec<String>)>,
+) -> Reply {
+    let texts: Vec<&str> = match &extra {
+        None => idx.iter().map(|&i| &*c.items[i].json).collect(),
+        Some((hide, add)) => idx
+            .iter()
+            .filter(|&&i| !hide.contains(&c.items[i].id))
+            .map(|&i| &*c.items[i].json)
+            .chain(add.iter().map(String::as_str))
+            .collect(),
+    };
     let scope = format!(
         "{}|{}|{}",
         claims.tid,
@@ -476,7 +528,7 @@ fn list_page(
         None => 0,
     };
     let size = paging::size(None, paging::ARM_DEFAULT, usize::MAX, sh.page_size);
-    let (range, more) = paging::window(idx.len(), offset, size);
+    let (range, more) = paging::window(texts.len(), offset, size);
     let mut tail = Vec::new();
     if more {
         let rest = ctx.query_without(&["$skipToken"]);
@@ -490,7 +542,7 @@ fn list_page(
             )),
         ));
     }
-    let items = idx[range].iter().map(|&i| &*c.items[i].json);
+    let items = texts[range].iter().copied();
     Reply::raw_json(StatusCode::OK, super::list_body(&[], "value", items, &tail))
 }
 

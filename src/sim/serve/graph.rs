@@ -77,13 +77,21 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
         Err(r) => return r,
     };
     *tenant_out = Some(claims.tid.clone());
-    let Some((_, t)) = sh.store.tenant(&claims.tid) else {
+    let Some((ti, t)) = sh.store.tenant(&claims.tid) else {
         return error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
             "Access token validation failure. Invalid tenant.",
         );
     };
+    if ctx.method == Method::POST
+        && ctx
+            .path
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case("/graph/v1.0/invitations")
+    {
+        return super::write::invitations::post(sh, ctx, ti);
+    }
     if ctx.method != Method::GET {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -1,5 +1,6 @@
 //! The request log: one entry per request (time, method, path and query,
-//! the token's tenant, status, injected fault). Tests read it in-process; with
+//! the token's tenant, status, injected fault, and for writes whether a
+//! resource was created and which). Tests read it in-process; with
 //! `--log FILE` it is also written as JSON lines. Built from the request line
 //! and the verified claims only, so no header and no token ever reaches it.
 
@@ -25,6 +26,11 @@ pub struct LogEntry {
     pub fault: Option<String>,
     /// Time spent answering, injected latency included.
     pub ms: u64,
+    /// A write brought a new resource into being (an idempotent repeat or an
+    /// update does not): the crash test counts duplicates with it.
+    pub created: bool,
+    /// The resource a write named (PUT, DELETE, POST action), as the path wrote it.
+    pub resource_id: Option<String>,
 }
 
 pub struct RequestLog {

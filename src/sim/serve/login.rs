@@ -124,6 +124,8 @@ fn token(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
     };
     if !tokens::audience_ok(&aud, tokens::ARM_AUDIENCES)
         && !tokens::audience_ok(&aud, tokens::GRAPH_AUDIENCES)
+        && !super::powerplatform::known_audience(&aud)
+        && !tokens::audience_ok(&aud, super::exchange::AUDIENCES)
     {
         return oauth_error(
             StatusCode::BAD_REQUEST,

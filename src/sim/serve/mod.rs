@@ -1,26 +1,31 @@
 //! The tenant simulator: serves a raw export over HTTP on one loopback port,
 //! at the real paths of each service under a path prefix (`/arm`, `/graph`,
-//! `/login`, `/acr/{loginServer}`), with real paging, real error bodies, bearer-token checks,
-//! quotas, latency, seeded faults and a request log. The live collectors are
+//! `/login`, `/exchange`, `/bap`, `/powerapps`, `/flow`, `/powerplatform`,
+//! `/dataverse/{host}`, `/acr/{loginServer}`), with real paging, real error
+//! bodies, bearer-token checks, quotas, latency, seeded faults and a request
+//! log. The live collectors are
 //! tested against it, and `xtenant demo` collects the demo pair through it.
 //! See docs/simulator.md.
 //!
 //! One module per service ([`arm`], [`resource_graph`], [`graph`],
-//! [`login`]) answers a request fully in memory; this module owns the
+//! [`login`], [`exchange`], [`powerplatform`], [`acr`]) answers a request fully in memory; this module owns the
 //! listener, the per-request pipeline (latency, fault, route, log) and the
 //! handle tests hold.
 
 pub mod acr;
 pub mod arm;
+pub mod exchange;
 pub mod faults;
 pub mod graph;
 pub mod log;
 pub mod login;
 pub mod paging;
+pub mod powerplatform;
 pub mod quota;
 pub mod resource_graph;
 pub mod store;
 pub mod tokens;
+pub mod write;
 
 use crate::error::{Error, Result};
 use crate::raw::Side;
@@ -71,6 +76,8 @@ pub struct SimOptions {
     /// Resource Graph refuses a page larger than this with
     /// `ResponsePayloadTooLarge` (the service's cap is 16 MiB).
     pub rg_max_payload: usize,
+    /// How long each long-running write operation takes (`--lro-seconds`).
+    pub lro: Duration,
 }
 
 impl Default for SimOptions {
@@ -86,6 +93,7 @@ impl Default for SimOptions {
             log_file: None,
             rg_from_arm: true,
             rg_max_payload: 16 * 1024 * 1024,
+            lro: Duration::from_secs(1),
         }
     }
 }
@@ -101,6 +109,10 @@ pub struct Shared {
     pub page_size: Option<usize>,
     pub rg: Vec<resource_graph::Tables>,
     pub rg_max_payload: usize,
+    /// Per tenant (store order): Dataverse hosts of its environments.
+    pub pp: Vec<powerplatform::Index>,
+    /// Created resources, operations and the RBAC view (docs/simulator.md "Writes").
+    pub writes: write::Writes,
 }
 
 /// A response the service modules build; turned into an HTTP response once.
@@ -109,6 +121,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
+    /// What a write did, for the request log.
+    pub written: Option<write::Written>,
 }
 
 impl Reply {
@@ -117,6 +131,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: serde_json::to_vec(v).unwrap_or_default(),
+            written: None,
         }
     }
 
@@ -126,6 +141,7 @@ impl Reply {
             status,
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: body.into_bytes(),
+            written: None,
         }
     }
 
@@ -251,6 +267,12 @@ pub enum Service {
     Graph,
     Login,
     Acr,
+    Bap,
+    PowerApps,
+    Flow,
+    PowerPlatform,
+    Dataverse,
+    Exchange,
     Unknown,
 }
 
@@ -267,6 +289,18 @@ impl Service {
             Service::Login
         } else if p.starts_with("/acr/") {
             Service::Acr
+        } else if p.starts_with("/bap/") {
+            Service::Bap
+        } else if p.starts_with("/powerapps/") {
+            Service::PowerApps
+        } else if p.starts_with("/flow/") {
+            Service::Flow
+        } else if p.starts_with("/powerplatform/") {
+            Service::PowerPlatform
+        } else if p.starts_with("/dataverse/") {
+            Service::Dataverse
+        } else if p.starts_with("/exchange/") {
+            Service::Exchange
         } else {
             Service::Unknown
         }
@@ -279,6 +313,12 @@ impl Service {
             Service::Graph => "graph",
             Service::Login => "login",
             Service::Acr => "acr",
+            Service::Bap => "bap",
+            Service::PowerApps => "powerapps",
+            Service::Flow => "flow",
+            Service::PowerPlatform => "powerplatform",
+            Service::Dataverse => "dataverse",
+            Service::Exchange => "exchange",
             Service::Unknown => "unknown",
         }
     }
@@ -301,6 +341,11 @@ impl Simulator {
             .iter()
             .map(|t| resource_graph::Tables::build(t, opts.rg_from_arm))
             .collect();
+        let pp = store
+            .tenants
+            .iter()
+            .map(powerplatform::Index::build)
+            .collect();
         let shared = Arc::new(Shared {
             store,
             issuer: tokens::Issuer::new(tokens::random_key()),
@@ -311,6 +356,8 @@ impl Simulator {
             page_size: opts.page_size,
             rg,
             rg_max_payload: opts.rg_max_payload,
+            pp,
+            writes: write::Writes::new(opts.lro, opts.data.clone()),
         });
         let want = opts
             .addr
@@ -404,6 +451,23 @@ impl SimHandle {
         self.shared.issuer.issue(tenant, audience, client_id)
     }
 
+    /// A token as [`Self::token`], for the principal with object id `oid`
+    /// (write tests act as a principal the export's role assignments name).
+    pub fn token_as(&self, tenant: &str, audience: &str, client_id: &str, oid: &str) -> String {
+        self.shared
+            .issuer
+            .issue_as(tenant, audience, client_id, oid)
+    }
+
+    /// Tags imported into a registry by `importImage` (its ARM id):
+    /// repository -> tag -> digest.
+    pub fn imported_tags(
+        &self,
+        registry_id: &str,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+        write::registry::imported(&self.shared, registry_id)
+    }
+
     /// Every token the simulator has issued (token endpoint and [`Self::token`]):
     /// a test greps a run's files and logs for them.
     pub fn issued_tokens(&self) -> Vec<String> {
@@ -423,7 +487,10 @@ impl SimHandle {
     /// The `[endpoints]` table that points xtenant at this simulator.
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
-        format!("[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nacr = \"{b}/acr/{{host}}\"\n")
+        format!(
+            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nexchange = \"{b}/exchange\"\nacr = \"{b}/acr/{{host}}\"\n{}",
+            powerplatform::endpoints_toml(&b)
+        )
     }
 }
 
@@ -508,6 +575,7 @@ async fn serve(
                 tenant,
                 None,
                 fault,
+                None,
                 started,
             );
             return reset();
@@ -535,6 +603,7 @@ async fn serve(
         tenant,
         Some(reply.status.as_u16()),
         applied,
+        reply.written.clone(),
         started,
     );
     // Each service's request-id header, which clients quote in errors.
@@ -548,6 +617,13 @@ async fn serve(
             .header("client-request-id", id),
         Service::Login => reply.header("x-ms-request-id", id),
         Service::Acr => reply.header("x-ms-correlation-request-id", id),
+        Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => {
+            reply.header("x-ms-request-id", id)
+        }
+        Service::Dataverse => reply.header("req_id", id),
+        Service::Exchange => reply
+            .header("request-id", id.clone())
+            .header("client-request-id", id),
         Service::Unknown => reply,
     };
     reply.into_response()
@@ -562,8 +638,10 @@ fn record(
     tenant: Option<String>,
     status: Option<u16>,
     fault: Option<Fault>,
+    written: Option<write::Written>,
     started: Instant,
 ) {
+    let written = written.unwrap_or_default();
     sh.log.record(LogEntry {
         time: chrono::Utc::now()
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -575,6 +653,8 @@ fn record(
         status,
         fault: fault.map(|f| f.name().to_string()),
         ms: started.elapsed().as_millis() as u64,
+        created: written.created,
+        resource_id: written.resource_id,
     });
 }
 
@@ -585,10 +665,16 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::Graph => graph::handle(sh, ctx, tenant),
         Service::Login => login::handle(sh, ctx),
         Service::Acr => acr::handle(sh, ctx, tenant),
+        Service::Bap
+        | Service::PowerApps
+        | Service::Flow
+        | Service::PowerPlatform
+        | Service::Dataverse => powerplatform::handle(sh, ctx, service, tenant),
+        Service::Exchange => exchange::handle(sh, ctx, tenant),
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
-                "message": format!("The simulator serves /arm, /graph, /login and /acr; '{}' is none of them.", ctx.path)}}),
+                "message": format!("The simulator serves /arm, /graph, /login, /exchange, /acr, /bap, /powerapps, /flow, /powerplatform and /dataverse; '{}' is none of them.", ctx.path)}}),
         ),
     }
 }
@@ -624,10 +710,18 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
             _ => acr::error(status, "UNKNOWN", "unknown service error", None),
         };
     }
+    if (service, f) == (Service::Exchange, Fault::TooMany) {
+        return exchange::throttled(Duration::from_secs(1));
+    }
     let r = match (service, f) {
+        (Service::Dataverse, Fault::TooMany) => powerplatform::dataverse_error(status, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of 300 seconds."),
+        (Service::Dataverse, Fault::Unavailable) => powerplatform::dataverse_error(status, "0x80040216", "The service is temporarily unavailable. Please retry later."),
+        (Service::Dataverse, _) => powerplatform::dataverse_error(status, "0x80040216", "An unexpected error occurred."),
         (Service::Graph, Fault::TooMany) => graph::error(status, "TooManyRequests", "Too many requests."),
         (Service::Graph, Fault::Unavailable) => graph::error(status, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later."),
         (Service::Graph, _) => graph::error(status, "generalException", "General exception while processing."),
+        (Service::Exchange, Fault::Unavailable) => exchange::error(status, "ServiceUnavailable", "|Microsoft.Exchange.Data.Storage.ServerBusyException|The server is busy. Please retry later."),
+        (Service::Exchange, _) => exchange::error(status, "InternalServerError", "|Microsoft.Exchange.Management.RestApiClient.RestClientException|An internal error occurred (simulated fault)."),
         (_, Fault::TooMany) => arm::error(status, "TooManyRequests", "The request is being throttled. For more information, refer to - https://aka.ms/armthrottling"),
         (_, Fault::Unavailable) => arm::error(status, "ServiceUnavailable", "The server is currently unable to handle the request. Please retry later."),
         _ => arm::error(status, "InternalServerError", "Encountered internal server error. Diagnostic information: simulated fault."),

@@ -209,6 +209,7 @@ fn empty_tenant() -> Tenant {
         ids: HashSet::new(),
         user_count: 0,
         acr: Default::default(),
+        exchange: Default::default(),
     }
 }
 

@@ -8,9 +8,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-/// The API families the simulator serves; other families (Exchange, ACR
-/// data plane, Power Platform) are part 2.
-const FAMILIES: &[&str] = &["arm", "graph", "resource-graph"];
+/// The API families kept as item lists here; Exchange (`exchange/`) and the
+/// registries' data plane (`acr/`) are loaded by their own modules.
+const FAMILIES: &[&str] = &["arm", "graph", "resource-graph", "powerplatform"];
 
 /// One item of a collection, kept as its compact JSON text (a page is sent by
 /// joining item texts; a tree per item would cost five times the memory),
@@ -111,6 +111,8 @@ pub struct Tenant {
     pub user_count: usize,
     /// The registries' data plane (`acr/`), by login server.
     pub acr: super::acr::Registries,
+    /// `exchange/*`, served by the Exchange admin API.
+    pub exchange: super::exchange::Data,
 }
 
 impl Tenant {
@@ -211,7 +213,18 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
             let coll_name = format!("{family}/{name}");
             let subdirs = raw.children(side, &coll_name)?;
             let has_pages = !raw.page_paths(side, &coll_name)?.is_empty();
-            if !subdirs.is_empty() && !has_pages {
+            if coll_name == "powerplatform/dataverse" {
+                // `dataverse/{env}/{table}`: kept per table, then per environment.
+                for env in subdirs {
+                    for table in raw.children(side, &format!("{coll_name}/{env}"))? {
+                        let c = load_collection(raw, side, &format!("{coll_name}/{env}/{table}"))?;
+                        children
+                            .entry(format!("{coll_name}/{table}"))
+                            .or_default()
+                            .insert(env.to_ascii_lowercase(), c);
+                    }
+                }
+            } else if !subdirs.is_empty() && !has_pages {
                 let mut map = BTreeMap::new();
                 for child in subdirs {
                     let c = load_collection(raw, side, &format!("{coll_name}/{child}"))?;
@@ -272,6 +285,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         ids,
         user_count,
         acr,
+        exchange: super::exchange::Data::load(raw, side)?,
     })
 }
 

@@ -108,11 +108,30 @@ impl Issuer {
 
     /// As [`Self::issue`] with the issue time given: tests make expired tokens.
     pub fn issue_at(&self, tenant: &str, audience: &str, client_id: &str, iat: i64) -> String {
+        let oid = principal_id(tenant, client_id);
+        self.issue_full(tenant, audience, client_id, &oid, iat)
+    }
+
+    /// A token whose `oid` is the given object id: the principal of the
+    /// export's role assignments that a write's RBAC check should see.
+    pub fn issue_as(&self, tenant: &str, audience: &str, client_id: &str, oid: &str) -> String {
+        let now = chrono::Utc::now().timestamp();
+        self.issue_full(tenant, audience, client_id, &oid.to_ascii_lowercase(), now)
+    }
+
+    fn issue_full(
+        &self,
+        tenant: &str,
+        audience: &str,
+        client_id: &str,
+        oid: &str,
+        iat: i64,
+    ) -> String {
         let tenant = tenant.to_ascii_lowercase();
         let claims = Claims {
             aud: audience.trim_end_matches('/').to_string(),
             iss: format!("https://sts.windows.net/{tenant}/"),
-            oid: principal_id(&tenant, client_id),
+            oid: oid.to_string(),
             tid: tenant,
             appid: client_id.to_string(),
             iat,
