@@ -187,7 +187,7 @@ pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&
     }
     if !s.copied.is_empty() {
         println!(
-            "  {} collections not collected live (Exchange, ACR data plane, Power Platform come in part 2) were copied from --fill-from",
+            "  {} collections the live run did not write were copied from --fill-from",
             s.copied.len()
         );
     }
@@ -567,8 +567,8 @@ fn demo_assess(out: &Path, extract: fn(&Path) -> Result<()>) -> Result<DemoRun> 
 /// Collects the demo pair the way a real run collects two tenants: the
 /// simulator serves the extracted export on a free loopback port, and the live
 /// collectors sign in to it and fetch every collection over HTTP into `raw`
-/// (the families not fetched live yet are copied from the export), which is
-/// then parsed like any raw export. The snapshot equals the offline one
+/// (what the demo does not fetch live, the token probes, is copied from the
+/// export), which is then parsed like any raw export. The snapshot equals the offline one
 /// (tests/live.rs), so the demo exercises the same client code as a real run.
 fn demo_collect_live(
     export: &Path,
@@ -632,7 +632,7 @@ fn demo_collect_live(
     let (manifest, inventory) = crate::collect::from_raw(raw, snapshot, original, "live")?;
     let total = summary.stats.total();
     let line = format!(
-        "collected live over HTTP from the tenant simulator at {base}: {} requests, {} KB in {:.1} s ({} collections not fetched live yet copied from {})",
+        "collected live over HTTP from the tenant simulator at {base}: {} requests, {} KB in {:.1} s ({} collections not fetched live copied from {})",
         total.requests,
         total.bytes / 1024,
         summary.elapsed.as_secs_f64(),

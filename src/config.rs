@@ -135,6 +135,10 @@ pub struct EndpointsConfig {
     /// Exchange Online admin API (`{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
     #[serde(default)]
     pub exchange: Option<String>,
+    /// Container registry data plane, with `{host}` for the login server
+    /// (real: `https://{host}`).
+    #[serde(default)]
+    pub acr: Option<String>,
     /// Power Platform admin, BAP (real: https://api.bap.microsoft.com).
     #[serde(default)]
     pub bap: Option<String>,

@@ -165,8 +165,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     let live_snap = dir.path().join("live");
     let mut opts = LiveOptions::new(&raw);
     opts.arm_source = ArmSource::Rest;
-    // The ACR data plane and the token probes are not live here: they come
-    // from the offline export. Exchange and Power Platform are fetched live.
+    // ARM, Graph, Exchange, Power Platform and the registry data plane are
+    // fetched live; only the token probes come from the offline export.
     opts.fill_from = Some(demo_dir());
     let (_, _, summary) =
         live::collect_to_snapshot(&config, &opts, &live_snap).expect("live collect");
@@ -176,9 +176,25 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         !summary.copied.iter().any(|c| c.contains("/arm/")
             || c.contains("/graph/")
             || c.contains("/powerplatform/")
-            || c.contains("/exchange/")),
-        "ARM, Graph, Exchange and Power Platform must be fetched live, not copied: {:?}",
+            || c.contains("/exchange/")
+            || c.contains("/acr/")),
+        "ARM, Graph, Exchange, Power Platform and ACR must be fetched live, not copied: {:?}",
         summary.copied
+    );
+    assert!(
+        summary.copied.iter().all(|c| c.contains("/auth/")),
+        "only the token probes may be copied: {:?}",
+        summary.copied
+    );
+    let acr_reports = summary
+        .collections
+        .iter()
+        .filter(|c| c.collection.starts_with("acr/"))
+        .count();
+    assert_eq!(
+        acr_reports,
+        3 * 6,
+        "three collections of each of the six registries"
     );
     // Per-object Exchange output lands under the object's name.
     for p in [
@@ -192,7 +208,8 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
     assert_same_snapshot(&offline, &live_snap);
 
     // Read-only: GETs, Resource Graph query POSTs, Exchange InvokeCommand
-    // (the guard checked each cmdlet) and token requests only.
+    // (the guard checked each cmdlet) and token requests only (Entra's, and
+    // the registries' token exchanges).
     let log = sim.log();
     assert!(log.len() > 50, "{} requests", log.len());
     for e in &log {
@@ -202,10 +219,21 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
                     .path
                     .contains("/providers/Microsoft.ResourceGraph/resources?")
                     || e.path.contains("/oauth2/v2.0/token")
-                    || (e.service == "exchange" && e.path.contains("/InvokeCommand"))));
+                    || (e.service == "exchange" && e.path.contains("/InvokeCommand"))
+                    || (e.service == "acr"
+                        && (e.path.ends_with("/oauth2/exchange")
+                            || e.path.ends_with("/oauth2/token")))));
         assert!(ok, "a write was sent: {} {}", e.method, e.path);
     }
-    // Graph, ARM and Exchange were asked, for both tenants.
+    // Registry pages were walked by their Link header (page size 2).
+    assert!(log
+        .iter()
+        .any(|e| e.service == "acr" && e.path.contains("/_tags?last=")));
+    assert!(log
+        .iter()
+        .all(|e| e.service != "acr" || e.status == Some(200)));
+    // Graph, ARM, Exchange, Power Platform and the registries were asked,
+    // for both tenants.
     for t in [SOURCE, TARGET] {
         assert!(log
             .iter()
@@ -216,6 +244,9 @@ fn live_snapshot_of_the_demo_equals_the_offline_one_and_sends_no_write() {
         assert!(log
             .iter()
             .any(|e| e.tenant.as_deref() == Some(t) && e.service == "arm"));
+        assert!(log
+            .iter()
+            .any(|e| e.tenant.as_deref() == Some(t) && e.service == "acr"));
         for service in ["bap", "powerapps", "flow", "powerplatform", "dataverse"] {
             assert!(
                 log.iter().any(|e| e.tenant.as_deref() == Some(t)

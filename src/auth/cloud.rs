@@ -15,6 +15,8 @@ pub struct Cloud {
     pub arm_audience: &'static str,
     /// Resource URI for Microsoft Graph tokens.
     pub graph_audience: &'static str,
+    /// The DNS suffix of container registry login servers (`{name}.azurecr.io`).
+    pub acr_suffix: &'static str,
     /// Exchange Online (admin API `{exchange}/adminapi/beta/{tenant}/InvokeCommand`).
     pub exchange: &'static str,
     /// Resource URI for Exchange Online tokens.
@@ -28,6 +30,7 @@ pub const AZURE_CLOUD: Cloud = Cloud {
     graph: "https://graph.microsoft.com",
     arm_audience: "https://management.azure.com",
     graph_audience: "https://graph.microsoft.com",
+    acr_suffix: "azurecr.io",
     exchange: "https://outlook.office365.com",
     exchange_audience: "https://outlook.office365.com",
 };
@@ -39,6 +42,7 @@ pub const AZURE_US_GOVERNMENT: Cloud = Cloud {
     graph: "https://graph.microsoft.us",
     arm_audience: "https://management.usgovcloudapi.net",
     graph_audience: "https://graph.microsoft.us",
+    acr_suffix: "azurecr.us",
     // GCC High; DoD tenants use https://webmail.apps.mil (override [endpoints] exchange).
     exchange: "https://outlook.office365.us",
     exchange_audience: "https://outlook.office365.us",
@@ -51,6 +55,7 @@ pub const AZURE_CHINA_CLOUD: Cloud = Cloud {
     graph: "https://microsoftgraph.chinacloudapi.cn",
     arm_audience: "https://management.chinacloudapi.cn",
     graph_audience: "https://microsoftgraph.chinacloudapi.cn",
+    acr_suffix: "azurecr.cn",
     exchange: "https://partner.outlook.cn",
     exchange_audience: "https://partner.outlook.cn",
 };
@@ -79,6 +84,12 @@ pub struct Endpoints {
     pub arm: String,
     /// Microsoft Graph: requests go to `{graph}/v1.0/...`.
     pub graph: String,
+    /// A registry's data plane, with `{host}` for its login server
+    /// (`https://{host}`; the simulator: `http://127.0.0.1:PORT/acr/{host}`).
+    pub acr: String,
+    /// Where a registry token may go when `acr` puts `{host}` in the host:
+    /// `https://*.{suffix}` of the cloud.
+    pub acr_origin: Option<String>,
     /// Power Platform admin (BAP), Power Apps admin, Power Automate admin,
     /// Power Platform API.
     pub bap: String,
@@ -101,10 +112,36 @@ impl Endpoints {
             check_base_url(key, v)?;
             Ok(v.trim().trim_end_matches('/').to_string())
         };
+        let acr = match &overrides.acr {
+            None => "https://{host}".to_string(),
+            Some(v) => {
+                if !v.contains("{host}") {
+                    return Err(Error::input(
+                        Location::default(),
+                        format!("[endpoints] acr = \"{v}\": it has no {{host}} placeholder"),
+                        "put {host} where the registry's login server goes, e.g. \"https://{host}\" or \"http://127.0.0.1:8080/acr/{host}\"",
+                    ));
+                }
+                check_base_url("acr", &v.replace("{host}", "registry.azurecr.io"))?;
+                v.trim().trim_end_matches('/').to_string()
+            }
+        };
+        let host_templated = url::Url::parse(&acr.replace("{host}", "registry.azurecr.io"))
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.contains("registry.azurecr.io")))
+            .unwrap_or(true);
+        let acr_origin = if host_templated {
+            let scheme = acr.split("://").next().unwrap_or("https");
+            Some(format!("{scheme}://*.{}", cloud.acr_suffix))
+        } else {
+            origin_of(&acr.replace("{host}", "registry.azurecr.io"))
+        };
         Ok(Endpoints {
             login: pick("login", &overrides.login, cloud.login)?,
             arm: pick("arm", &overrides.arm, cloud.arm)?,
             graph: pick("graph", &overrides.graph, cloud.graph)?,
+            acr,
+            acr_origin,
             bap: pick("bap", &overrides.bap, pp.bap)?,
             powerapps: pick("powerapps", &overrides.powerapps, pp.powerapps)?,
             flow: pick("flow", &overrides.flow, pp.flow)?,
@@ -112,6 +149,12 @@ impl Endpoints {
             dataverse: pick("dataverse", &overrides.dataverse, DATAVERSE_DEFAULT)?,
             exchange: pick("exchange", &overrides.exchange, cloud.exchange)?,
         })
+    }
+
+    /// The base URL of one registry's data plane (`https://{loginServer}`).
+    pub fn acr_base(&self, login_server: &str) -> String {
+        self.acr
+            .replace("{host}", &login_server.trim().to_ascii_lowercase())
     }
 
     /// The Dataverse Web API root of an instance URL
@@ -153,6 +196,7 @@ impl Endpoints {
         .into_iter()
         .chain((self.dataverse != DATAVERSE_DEFAULT).then_some(&self.dataverse))
         .filter_map(|u| origin_of(u))
+        .chain(self.acr_origin.clone())
         .collect()
     }
 }
@@ -287,6 +331,30 @@ mod tests {
         assert_eq!(e.graph, "https://graph.microsoft.com");
         assert_eq!(AZURE_CLOUD.arm_audience, "https://management.azure.com");
         assert!(e.origins().contains(&"http://127.0.0.1:9000".to_string()));
+        // Registries: real login servers by the cloud's suffix only.
+        assert_eq!(
+            e.acr_base("Contoso.azurecr.io"),
+            "https://contoso.azurecr.io"
+        );
+        assert!(e.origins().contains(&"https://*.azurecr.io".to_string()));
+        let over = EndpointsConfig {
+            acr: Some("http://127.0.0.1:9000/acr/{host}".into()),
+            ..Default::default()
+        };
+        let e = Endpoints::resolve(&AZURE_US_GOVERNMENT, &over).unwrap();
+        assert_eq!(
+            e.acr_base("r.azurecr.us"),
+            "http://127.0.0.1:9000/acr/r.azurecr.us"
+        );
+        assert!(!e.origins().iter().any(|o| o.contains('*')));
+        let bad = EndpointsConfig {
+            acr: Some("http://127.0.0.1:9000/acr".into()),
+            ..Default::default()
+        };
+        let msg = Endpoints::resolve(&AZURE_CLOUD, &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("{host}"), "{msg}");
     }
 
     #[test]

@@ -367,6 +367,8 @@ impl TenantAuth {
             Service::Login => Err(Error::Runtime(
                 "internal: the login endpoint takes no bearer token".into(),
             )),
+            // The registry takes its own tokens, exchanged for an ARM one.
+            Service::Acr => Ok(format!("{}/.default", c.arm_audience)),
             // Resources registered with a trailing slash keep it, so the
             // scope has two (`https://service.powerapps.com//.default`).
             Service::Bap | Service::PowerApps => {

@@ -58,8 +58,14 @@ pub fn parse_body(body: &[u8]) -> (Option<String>, Vec<String>, Option<String>) 
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, Vec::new(), None);
     };
-    let e = match v.get("error") {
-        Some(e) if e.is_object() => e,
+    // The registry data plane (Docker distribution): `{"errors": [{code, message, detail}]}`.
+    let first = v
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .and_then(|a| a.first());
+    let e = match (v.get("error"), first) {
+        (Some(e), _) if e.is_object() => e,
+        (_, Some(e)) if e.is_object() => e,
         _ => &v,
     };
     let str_of =
@@ -112,6 +118,11 @@ pub fn fix_for(
                  admin-consent them in the {who}"
             ),
             Service::Login => sign_in.to_string(),
+            Service::Acr => format!(
+                "grant {assignee} a role that reads the registry's content (AcrPull, or \
+                 Container Registry Repository Reader on ABAC registries) in the {who}, and \
+                 check that the registry's network rules let the collector in (docs/auth.md)"
+            ),
             Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => format!(
                 "make {assignee} a Power Platform administrator (Entra role) in the {who}, or, for a \
                  service principal, register it with `New-PowerAppManagementApp` (see docs/auth.md)"

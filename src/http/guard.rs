@@ -7,12 +7,15 @@
 use super::Service;
 
 /// POST endpoints that are queries, by service and (lowercase) path suffix.
-/// Part 2 adds Exchange `InvokeCommand` and the ACR token exchange.
 const QUERY_POSTS: &[(Service, &str)] = &[
     (
         Service::ResourceGraph,
         "/providers/microsoft.resourcegraph/resources",
     ),
+    // ACR: the Entra token for a registry refresh token, that for an access
+    // token. They create nothing in the registry.
+    (Service::Acr, "/oauth2/exchange"),
+    (Service::Acr, "/oauth2/token"),
     // Read-only only for the cmdlets `check_cmdlet` lets through.
     (Service::Exchange, "/invokecommand"),
 ];
@@ -62,6 +65,24 @@ const SECRET_ACTIONS: &[&str] = &[
     "generatepassword",
 ];
 
+/// An allowed origin is exact, or `scheme://*.suffix` for every host under
+/// the suffix (registries: `https://*.azurecr.io`, whose login servers are
+/// only known from ARM).
+fn origin_matches(allowed: &str, origin: &str) -> bool {
+    if let Some((scheme, suffix)) = allowed.split_once("://*.") {
+        let want = format!("{}://", scheme.to_ascii_lowercase());
+        return origin
+            .to_ascii_lowercase()
+            .strip_prefix(&want)
+            .is_some_and(|host| {
+                host.len() > suffix.len() + 1
+                    && host.ends_with(&format!(".{}", suffix.to_ascii_lowercase()))
+                    && !host.contains(':')
+            });
+    }
+    allowed.eq_ignore_ascii_case(origin)
+}
+
 /// `Err(why)` when the request must not be sent.
 pub fn check(
     method: &reqwest::Method,
@@ -74,10 +95,7 @@ pub fn check(
         return Err(format!("scheme {} is not http(s)", parsed.scheme()));
     }
     let origin = crate::auth::cloud::origin_of(url).unwrap_or_default();
-    if !allowed_origins
-        .iter()
-        .any(|o| o.eq_ignore_ascii_case(&origin))
-    {
+    if !allowed_origins.iter().any(|o| origin_matches(o, &origin)) {
         return Err(format!(
             "{origin} is not one of the configured endpoints ({}); the token is only sent there",
             allowed_origins.join(", ")
@@ -165,6 +183,55 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("not one of the configured endpoints"), "{e}");
         assert!(check(&Method::GET, Service::Arm, "...", &o).is_err());
+    }
+
+    #[test]
+    fn registry_token_exchanges_and_wildcard_registry_hosts() {
+        let mut o = origins();
+        o.push("https://*.azurecr.io".into());
+        for path in ["oauth2/exchange", "oauth2/token"] {
+            let url = format!("https://contoso.azurecr.io/{path}");
+            assert!(
+                check(&Method::POST, Service::Acr, &url, &o).is_ok(),
+                "{path}"
+            );
+            // The same path is no query under another service.
+            assert!(check(&Method::POST, Service::Arm, &url, &o).is_err());
+        }
+        assert!(check(
+            &Method::GET,
+            Service::Acr,
+            "https://contoso.azurecr.io/acr/v1/_catalog",
+            &o
+        )
+        .is_ok());
+        // Writes to a registry are refused.
+        for m in [Method::PUT, Method::DELETE, Method::PATCH] {
+            assert!(check(
+                &m,
+                Service::Acr,
+                "https://contoso.azurecr.io/v2/r/manifests/1",
+                &o
+            )
+            .is_err());
+        }
+        let e = check(
+            &Method::POST,
+            Service::Acr,
+            "https://contoso.azurecr.io/v2/r/blobs/uploads/",
+            &o,
+        )
+        .unwrap_err();
+        assert!(e.contains("not a read"), "{e}");
+        // Lookalike hosts and other schemes do not match the wildcard.
+        for bad in [
+            "https://azurecr.io/acr/v1/_catalog",
+            "https://contoso.azurecr.io.evil.example/acr/v1/_catalog",
+            "http://contoso.azurecr.io/acr/v1/_catalog",
+            "https://contoso.azurecr.io:8443/acr/v1/_catalog",
+        ] {
+            assert!(check(&Method::GET, Service::Acr, bad, &o).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    /// A container registry's data plane (`https://{loginServer}`).
+    Acr,
     /// Power Platform admin (BAP): environments, tenant-to-tenant migrations.
     Bap,
     /// Power Apps admin: apps, connections, custom connectors.
@@ -52,11 +54,12 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 10] = [
+    pub const ALL: [Service; 11] = [
         Service::Arm,
         Service::ResourceGraph,
         Service::Graph,
         Service::Login,
+        Service::Acr,
         Service::Bap,
         Service::PowerApps,
         Service::Flow,
@@ -70,6 +73,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Acr => "acr",
             Service::Bap => "bap",
             Service::PowerApps => "powerapps",
             Service::Flow => "flow",
@@ -85,6 +89,7 @@ impl Service {
             Service::ResourceGraph => "Resource Graph",
             Service::Graph => "Microsoft Graph",
             Service::Login => "sign-in",
+            Service::Acr => "container registry",
             Service::Bap => "Power Platform admin (BAP)",
             Service::PowerApps => "Power Apps admin",
             Service::Flow => "Power Automate admin",
@@ -179,6 +184,12 @@ pub struct Request<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// ARM pacing key: the subscription the request reads.
     pub subscription: Option<String>,
+    /// A form body (`application/x-www-form-urlencoded`): the ACR token
+    /// exchanges. Values may be secrets; they are never logged.
+    pub form: Option<Vec<(&'static str, crate::auth::Secret)>>,
+    /// The bearer token to send instead of the tenant's token for the service
+    /// (an ACR access token). `None` with [`Service::Acr`]: no token at all.
+    pub bearer: Option<crate::auth::Secret>,
     /// The token's resource when the service has one per host (Dataverse:
     /// the environment's instance URL); else the service's own audience.
     pub audience: Option<String>,
@@ -194,6 +205,8 @@ impl<'a> Request<'a> {
             body: None,
             headers: Vec::new(),
             subscription: None,
+            form: None,
+            bearer: None,
             audience: None,
         }
     }
@@ -217,6 +230,23 @@ impl<'a> Request<'a> {
         self.subscription = Some(id.into());
         self
     }
+    /// A form POST (a token exchange; the guard allows only those).
+    pub fn form(
+        service: Service,
+        auth: &'a TenantAuth,
+        url: impl Into<String>,
+        fields: Vec<(&'static str, crate::auth::Secret)>,
+    ) -> Request<'a> {
+        Request {
+            method: Method::Query,
+            form: Some(fields),
+            ..Request::get(service, auth, url)
+        }
+    }
+    pub fn bearer(mut self, token: crate::auth::Secret) -> Request<'a> {
+        self.bearer = Some(token);
+        self
+    }
     pub fn audience(mut self, resource: impl Into<String>) -> Request<'a> {
         self.audience = Some(resource.into());
         self
@@ -231,6 +261,8 @@ impl<'a> Request<'a> {
             body,
             headers: self.headers.clone(),
             subscription: self.subscription.clone(),
+            form: self.form.clone(),
+            bearer: self.bearer.clone(),
             audience: self.audience.clone(),
         }
     }
@@ -418,7 +450,7 @@ impl Client {
         let i = &self.inner;
         let auth = req.auth;
         let token = match req.service {
-            Service::Login => None,
+            Service::Login | Service::Acr => None,
             s => Some(match &req.audience {
                 Some(resource) => auth.token_for_resource(resource).await?,
                 None => auth.token(s).await?,
@@ -438,12 +470,25 @@ impl Client {
         let mut rb = i.http.request(method.clone(), &req.url);
         if let Some(t) = &token {
             rb = rb.bearer_auth(t.token.expose());
+        } else if let Some(t) = &req.bearer {
+            rb = rb.bearer_auth(t.expose());
         }
         for (k, v) in &req.headers {
             rb = rb.header(*k, v);
         }
         if let Some(b) = &req.body {
             rb = rb.json(b);
+        }
+        if let Some(f) = &req.form {
+            let text = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(f.iter().map(|(k, v)| (*k, v.expose())))
+                .finish();
+            rb = rb
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(text);
         }
         let permit = i.pacer.permit(req.service, &req.url).await;
         let sent = rb.send().await;

@@ -202,7 +202,7 @@ impl Pacer {
                     self.hold(keys, wait.min(super::retry::MAX_SERVER_WAIT));
                 }
             }
-            Service::Graph | Service::Login | Service::Exchange => {}
+            Service::Graph | Service::Login | Service::Exchange | Service::Acr => {}
             // Power Platform and Dataverse send no remaining-quota headers
             // before their 429 (whose Retry-After the client honours).
             Service::Bap

@@ -19,6 +19,10 @@ pub enum Paging {
     GraphNextLink,
     /// Resource Graph: re-POST the body with `options.$skipToken`.
     ResourceGraph,
+    /// The container registry data plane: the `Link` response header
+    /// (`</acr/v1/_catalog?last=x&n=100>; rel="next"`), relative to the
+    /// request URL; the body carries no link.
+    LinkHeader,
     /// Exchange `InvokeCommand`: POST the same body to each `@odata.nextLink`.
     ExchangeNextLink,
 }
@@ -138,6 +142,7 @@ pub(super) async fn run(
                 link(&current, &resp.url, "@odata.nextLink", p.graph_next)?
             }
             Paging::ResourceGraph => token(&current, &resp.url, p.skip_token)?,
+            Paging::LinkHeader => link_header(&current, &resp.url, &resp.headers)?,
         };
         let Some(next) = next else { break };
         if !seen.insert(next.clone()) {
@@ -220,6 +225,73 @@ fn link(
             ),
         )),
     }
+}
+
+/// The `rel="next"` target of a `Link` header, resolved against the request
+/// URL (ACR sends a path; resolving keeps the registry's origin and any
+/// path prefix the base URL has, e.g. the simulator's `/acr/{host}`).
+fn link_header(
+    req: &Request<'_>,
+    url: &str,
+    headers: &reqwest::header::HeaderMap,
+) -> Result<Option<String>> {
+    for value in headers.get_all(reqwest::header::LINK) {
+        let text = value
+            .to_str()
+            .map_err(|_| page_error(req, url, "the Link header is not text".into()))?;
+        for link in text.split(',') {
+            let Some((target, params)) = link.split_once(';') else {
+                continue;
+            };
+            let is_next = params.split(';').any(|p| {
+                let p = p.trim().to_ascii_lowercase().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            if !is_next {
+                continue;
+            }
+            let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+            return Ok(Some(resolve_link(&req.url, target).ok_or_else(|| {
+                page_error(
+                    req,
+                    url,
+                    format!(
+                        "the Link header's next target is not a URL: {}",
+                        redact(target)
+                    ),
+                )
+            })?));
+        }
+    }
+    Ok(None)
+}
+
+/// `target` against `base`: an absolute URL as is; a path keeps the part of
+/// the base path before `/acr/v1/` or `/v2/` (the registry API root), so a
+/// base with a prefix (`http://127.0.0.1:9/acr/r.azurecr.io/acr/v1/_catalog`)
+/// resolves `/acr/v1/_catalog?last=a` under the same prefix unless the target
+/// already carries it.
+pub fn resolve_link(base: &str, target: &str) -> Option<String> {
+    if let Ok(u) = url::Url::parse(target) {
+        return Some(u.to_string());
+    }
+    let b = url::Url::parse(base).ok()?;
+    if !target.starts_with('/') {
+        return b.join(target).ok().map(|u| u.to_string());
+    }
+    let path = b.path();
+    let root = ["/acr/v1/", "/v2/"]
+        .iter()
+        .filter_map(|m| path.rfind(m))
+        .max()
+        .map(|i| &path[..i])
+        .unwrap_or("");
+    let full = if root.is_empty() || target.starts_with(&format!("{root}/")) {
+        target.to_string()
+    } else {
+        format!("{root}{target}")
+    };
+    b.join(&full).ok().map(|u| u.to_string())
 }
 
 fn token(req: &Request<'_>, url: &str, v: Option<serde_json::Value>) -> Result<Option<String>> {

@@ -96,6 +96,8 @@ fn auth_for(base: &str, tid: &str) -> TenantAuth {
         login: format!("{base}/login"),
         arm: format!("{base}/arm"),
         graph: format!("{base}/graph"),
+        acr: format!("{base}/acr/{{host}}"),
+        acr_origin: None,
         bap: format!("{base}/bap"),
         powerapps: format!("{base}/powerapps"),
         flow: format!("{base}/flow"),

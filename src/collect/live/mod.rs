@@ -124,6 +124,9 @@ pub fn collect_to_snapshot(
 )> {
     let summary = collect_live(cfg, opts)?;
     let (manifest, inv) = crate::collect::from_raw(&opts.raw_dir, out, cfg, "live")?;
+    // The image list a registry move is planned from, beside the snapshot.
+    let csv = crate::collect::acr::manifest_csv::FILE_NAME;
+    crate::collect::acr::manifest_csv::write(&out.join(csv), &inv)?;
     Ok((manifest, inv, summary))
 }
 
@@ -220,7 +223,12 @@ impl Ctx<'_> {
     /// whether Resource Graph listed the resources.
     async fn side(&self, auth: &TenantAuth) -> bool {
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let arm = self.arm_family(auth, tx);
+        // The registry data plane needs the registry list ARM wrote.
+        let arm = async {
+            let rg_used = self.arm_family(auth, tx).await;
+            self.acr_family(auth).await;
+            rg_used
+        };
         let graph = self.graph_family(auth, rx);
         let pp = self.powerplatform_family(auth);
         let exchange = self.exchange_family(auth);
@@ -327,6 +335,36 @@ impl Ctx<'_> {
             futures_util::future::join_all(stage.iter().map(|s| self.run_parented(auth, s))).await;
         }
         use_rg
+    }
+
+    /// Every registry's data plane (`acr/`), from the registries ARM listed.
+    async fn acr_family(&self, auth: &TenantAuth) {
+        let side = auth.side();
+        let listing = ["arm/registries", rg::RESOURCES]
+            .into_iter()
+            .find(|c| self.raw.has(side, c));
+        let not_listed = match listing.and_then(|c| self.report_of(side, c).map(|r| (c, r))) {
+            Some((c, r)) if r.status == Status::Failed => Some(format!(
+                "not fetched: {c} failed ({})",
+                r.error.as_deref().unwrap_or("see its _status.json")
+            )),
+            Some(_) => None,
+            None if listing.is_some() => None,
+            None => {
+                Some("not fetched: the registry list (arm/registries) was not collected".into())
+            }
+        };
+        let reports = crate::collect::acr::fetch::collect(
+            self.client,
+            auth,
+            self.writer,
+            &self.raw,
+            not_listed,
+        )
+        .await;
+        for r in reports {
+            self.record(r);
+        }
     }
 
     async fn graph_family(
@@ -815,7 +853,7 @@ fn empty_of(spec: &Spec) -> Option<&'static [u8]> {
 
 /// Complete without errors; partial when some requests brought pages;
 /// failed when none did.
-fn outcome(errors: &[String], with_pages: usize, requests: usize) -> Status {
+pub(crate) fn outcome(errors: &[String], with_pages: usize, requests: usize) -> Status {
     if errors.is_empty() {
         Status::Complete
     } else if with_pages > 0 && requests > 0 {
@@ -826,7 +864,7 @@ fn outcome(errors: &[String], with_pages: usize, requests: usize) -> Status {
 }
 
 /// The first error, and how many requests failed in all.
-fn summarize(errors: &[String], requests: usize) -> Option<String> {
+pub(crate) fn summarize(errors: &[String], requests: usize) -> Option<String> {
     let first = errors.first()?;
     Some(if errors.len() > 1 {
         format!(

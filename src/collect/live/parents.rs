@@ -24,7 +24,7 @@ fn graph_type(collection: &str) -> Option<&'static str> {
 
 /// Calls `f` on every object of an ARM collection, or on the Resource Graph
 /// rows of the same type when the ARM listing was not made.
-fn each_arm_object(
+pub fn each_arm_object(
     raw: &RawExport,
     side: Side,
     collection: &str,

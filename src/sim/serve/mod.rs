@@ -1,15 +1,18 @@
 //! The tenant simulator: serves a raw export over HTTP on one loopback port,
 //! at the real paths of each service under a path prefix (`/arm`, `/graph`,
-//! `/login`), with real paging, real error bodies, bearer-token checks,
-//! quotas, latency, seeded faults and a request log. The live collectors are
+//! `/login`, `/exchange`, `/bap`, `/powerapps`, `/flow`, `/powerplatform`,
+//! `/dataverse/{host}`, `/acr/{loginServer}`), with real paging, real error
+//! bodies, bearer-token checks, quotas, latency, seeded faults and a request
+//! log. The live collectors are
 //! tested against it, and `xtenant demo` collects the demo pair through it.
 //! See docs/simulator.md.
 //!
 //! One module per service ([`arm`], [`resource_graph`], [`graph`],
-//! [`login`]) answers a request fully in memory; this module owns the
+//! [`login`], [`exchange`], [`powerplatform`], [`acr`]) answers a request fully in memory; this module owns the
 //! listener, the per-request pipeline (latency, fault, route, log) and the
 //! handle tests hold.
 
+pub mod acr;
 pub mod arm;
 pub mod exchange;
 pub mod faults;
@@ -263,6 +266,7 @@ pub enum Service {
     ResourceGraph,
     Graph,
     Login,
+    Acr,
     Bap,
     PowerApps,
     Flow,
@@ -283,6 +287,8 @@ impl Service {
             Service::Graph
         } else if p.starts_with("/login/") {
             Service::Login
+        } else if p.starts_with("/acr/") {
+            Service::Acr
         } else if p.starts_with("/bap/") {
             Service::Bap
         } else if p.starts_with("/powerapps/") {
@@ -306,6 +312,7 @@ impl Service {
             Service::ResourceGraph => "resource-graph",
             Service::Graph => "graph",
             Service::Login => "login",
+            Service::Acr => "acr",
             Service::Bap => "bap",
             Service::PowerApps => "powerapps",
             Service::Flow => "flow",
@@ -481,7 +488,7 @@ impl SimHandle {
     pub fn endpoints_toml(&self) -> String {
         let b = self.base_url();
         format!(
-            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nexchange = \"{b}/exchange\"\n{}",
+            "[endpoints]\nlogin = \"{b}/login\"\narm = \"{b}/arm\"\ngraph = \"{b}/graph\"\nexchange = \"{b}/exchange\"\nacr = \"{b}/acr/{{host}}\"\n{}",
             powerplatform::endpoints_toml(&b)
         )
     }
@@ -609,6 +616,7 @@ async fn serve(
             .header("request-id", id.clone())
             .header("client-request-id", id),
         Service::Login => reply.header("x-ms-request-id", id),
+        Service::Acr => reply.header("x-ms-correlation-request-id", id),
         Service::Bap | Service::PowerApps | Service::Flow | Service::PowerPlatform => {
             reply.header("x-ms-request-id", id)
         }
@@ -656,6 +664,7 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::ResourceGraph => resource_graph::handle(sh, ctx, tenant),
         Service::Graph => graph::handle(sh, ctx, tenant),
         Service::Login => login::handle(sh, ctx),
+        Service::Acr => acr::handle(sh, ctx, tenant),
         Service::Bap
         | Service::PowerApps
         | Service::Flow
@@ -665,7 +674,7 @@ fn route(sh: &Shared, ctx: &Ctx, service: Service, tenant: &mut Option<String>) 
         Service::Unknown => Reply::json(
             StatusCode::NOT_FOUND,
             &serde_json::json!({"error": {"code": "NotFound",
-                "message": format!("The simulator serves /arm, /graph, /login and /exchange; '{}' is none of them.", ctx.path)}}),
+                "message": format!("The simulator serves /arm, /graph, /login, /exchange, /acr, /bap, /powerapps, /flow, /powerplatform and /dataverse; '{}' is none of them.", ctx.path)}}),
         ),
     }
 }
@@ -687,6 +696,19 @@ fn fault_reply(service: Service, f: Fault) -> Reply {
     };
     if (service, f) == (Service::ResourceGraph, Fault::TooMany) {
         return resource_graph::throttled(Duration::from_secs(1));
+    }
+    if service == Service::Acr {
+        return match f {
+            Fault::TooMany => acr::throttled(Duration::from_secs(1)),
+            Fault::Unavailable => acr::error(
+                status,
+                "UNAVAILABLE",
+                "service unavailable, please retry later",
+                None,
+            )
+            .header("retry-after", "1"),
+            _ => acr::error(status, "UNKNOWN", "unknown service error", None),
+        };
     }
     if (service, f) == (Service::Exchange, Fault::TooMany) {
         return exchange::throttled(Duration::from_secs(1));

@@ -208,6 +208,7 @@ fn empty_tenant() -> Tenant {
         children: HashMap::new(),
         ids: HashSet::new(),
         user_count: 0,
+        acr: Default::default(),
         exchange: Default::default(),
     }
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-/// The API families the simulator serves; other families (Exchange, ACR
-/// data plane, Power Platform) are part 2.
+/// The API families kept as item lists here; Exchange (`exchange/`) and the
+/// registries' data plane (`acr/`) are loaded by their own modules.
 const FAMILIES: &[&str] = &["arm", "graph", "resource-graph", "powerplatform"];
 
 /// One item of a collection, kept as its compact JSON text (a page is sent by
@@ -109,6 +109,8 @@ pub struct Tenant {
     pub ids: HashSet<String>,
     /// Number of users, which sets the tenant's Graph quota size.
     pub user_count: usize,
+    /// The registries' data plane (`acr/`), by login server.
+    pub acr: super::acr::Registries,
     /// `exchange/*`, served by the Exchange admin API.
     pub exchange: super::exchange::Data,
 }
@@ -272,6 +274,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         }
     }
     let user_count = collections.get("graph/users").map_or(0, |c| c.items.len());
+    let acr = super::acr::Registries::load(raw, side, collections.get("arm/registries"))?;
     Ok(Tenant {
         side,
         id,
@@ -281,6 +284,7 @@ fn load_tenant(raw: &RawExport, side: Side) -> Result<Tenant> {
         children,
         ids,
         user_count,
+        acr,
         exchange: super::exchange::Data::load(raw, side)?,
     })
 }

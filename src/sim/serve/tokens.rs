@@ -177,6 +177,14 @@ impl Issuer {
         Ok(claims)
     }
 
+    /// Notes a token issued outside [`Self::issue`] (registry tokens), so
+    /// [`Self::issued`] lists it too.
+    pub fn record(&self, token: &str) {
+        if let Ok(mut v) = self.issued.lock() {
+            v.push(token.to_string());
+        }
+    }
+
     /// A MAC over `data` under the simulator's key (paging tokens use it).
     pub fn mac(&self, data: &[u8]) -> [u8; 32] {
         hmac_sha256(&self.key, data)

@@ -3,7 +3,7 @@
 //! (long-running, `Location`), which adds the source tag's digest to the
 //! target registry. The source digests come from the export's ACR data
 //! (`registry_tags`); imported tags are kept in the write state (see
-//! [`imported`]) until the simulator serves the ACR data plane.
+//! [`imported`]); the data plane (`serve::acr`) does not show them yet.
 
 use super::compute::linked_access;
 use super::{
