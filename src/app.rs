@@ -27,11 +27,28 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Schema(a) => schema(&a),
         Command::Rules(r) => rules(r),
         Command::Validate(v) => validate(v),
-        Command::Sim(SimCommand::Generate { out, scale, seed }) => {
-            let stats = crate::sim::generate::generate(
-                &out,
-                &crate::sim::generate::GenerateOptions { scale, seed },
-            )?;
+        Command::Sim(SimCommand::Generate {
+            out,
+            scale,
+            seed,
+            subscriptions,
+            disks,
+            registries,
+            environments,
+            role_assignments,
+        }) => {
+            use crate::sim::generate::{GenerateOptions, SizeOverrides};
+            let opts = GenerateOptions {
+                sizes: SizeOverrides {
+                    subscriptions,
+                    disks,
+                    registries,
+                    environments,
+                    role_assignments,
+                },
+                ..GenerateOptions::new(scale, seed)
+            };
+            let stats = crate::sim::generate::generate(&out, &opts)?;
             println!(
                 "wrote {} files ({} bytes) to {}",
                 stats.files,
@@ -149,6 +166,17 @@ pub fn live_collect(
         },
         fill_from: args.fill_from.clone(),
         auth: None,
+        only: args
+            .only
+            .iter()
+            .map(|f| match f {
+                FamilyArg::Arm => live::Family::Arm,
+                FamilyArg::Graph => live::Family::Graph,
+                FamilyArg::Exchange => live::Family::Exchange,
+                FamilyArg::Acr => live::Family::Acr,
+                FamilyArg::PowerPlatform => live::Family::PowerPlatform,
+            })
+            .collect(),
     };
     let result = live::collect_to_snapshot(config, &opts, out);
     if temporary {

@@ -122,13 +122,29 @@ pub struct LiveArgs {
     /// 10 subscriptions per tenant), `rest` or `resource-graph`.
     #[arg(long, value_enum, default_value = "auto")]
     pub arm_source: ArmSourceArg,
-    /// Take the collections live collection does not fetch yet (Exchange,
-    /// container registry data plane, Power Platform) from this raw export.
+    /// Take the collections this run did not fetch (families left out by
+    /// `--only`) from this raw export, e.g. one saved by an earlier run.
     #[arg(long, value_name = "RAW")]
     pub fill_from: Option<PathBuf>,
+    /// Fetch only these API families (comma-separated); the others are not
+    /// collected unless `--fill-from` supplies them. `acr` brings `arm`
+    /// (it reads the registry list). Use it to re-run what a report says
+    /// failed.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FAMILY,...")]
+    pub only: Vec<FamilyArg>,
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FamilyArg {
+    Arm,
+    Graph,
+    Exchange,
+    Acr,
+    #[value(name = "powerplatform")]
+    PowerPlatform,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -432,6 +448,23 @@ pub enum SimCommand {
         scale: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Source subscriptions instead of the scale's (1 per 5,000 disks);
+        /// the target gets a quarter.
+        #[arg(long)]
+        subscriptions: Option<u32>,
+        /// Source managed disks instead of the scale's (VMs, NICs and
+        /// resource groups follow them); the target gets a tenth.
+        #[arg(long)]
+        disks: Option<u32>,
+        /// Source container registries (about 100 tags each); the target gets a tenth.
+        #[arg(long)]
+        registries: Option<u32>,
+        /// Source Power Platform environments, the default one included.
+        #[arg(long)]
+        environments: Option<u32>,
+        /// Role assignments per tenant.
+        #[arg(long)]
+        role_assignments: Option<u32>,
     },
     /// Serve a raw export over HTTP on loopback at the real ARM, Resource
     /// Graph, Graph and sign-in paths (see docs/simulator.md).

@@ -311,6 +311,30 @@ pub struct ExchangeConfig {
     /// (Get-ManagementRoleAssignment -RoleAssignee); default every assignment.
     #[serde(default)]
     pub operator: Option<String>,
+    /// Live collection: which source mailboxes the per-mailbox cmdlets
+    /// (Get-MailboxStatistics, Get-MailboxPermission,
+    /// Export-MailboxDiagnosticLogs, archive Get-MailboxFolderStatistics)
+    /// are run for. Each is one call per mailbox, so at Exchange's pace
+    /// (about 10 calls/s) 50,000 mailboxes cost hours; `batches` asks only
+    /// for the mailboxes of the `batches` files (matched on the address, or
+    /// on its local part since batch files name target addresses), and the
+    /// rules say "no result saved" for the others.
+    #[serde(default, skip_serializing_if = "PerMailbox::is_all")]
+    pub per_mailbox: PerMailbox,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PerMailbox {
+    #[default]
+    All,
+    Batches,
+}
+
+impl PerMailbox {
+    fn is_all(&self) -> bool {
+        *self == PerMailbox::All
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

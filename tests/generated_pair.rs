@@ -13,7 +13,7 @@ use xtenant::sim::generate::{generate, GenerateOptions};
 fn a_generated_pair_assesses_with_no_missing_collection() {
     let dir = tempfile::tempdir().expect("temp dir");
     let raw = dir.path().join("raw");
-    generate(&raw, &GenerateOptions { scale: 1, seed: 42 }).expect("generate");
+    generate(&raw, &GenerateOptions::new(1, 42)).expect("generate");
     let config = Config::load(&raw.join(xtenant::config::FILE_NAME)).expect("config");
     let snap = dir.path().join("snapshot");
     let (manifest, _) = xtenant::collect::offline(&raw, &snap, &config).expect("collect");

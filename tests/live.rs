@@ -386,6 +386,92 @@ fn faults_and_throttling_do_not_change_the_snapshot() {
     assert_same_snapshot(&offline_snapshot(dir.path()), &snap);
 }
 
+/// `--only`: one family fetched live, the rest filled from a saved export,
+/// gives the same snapshot, and nothing of the other families is asked for.
+#[test]
+fn only_one_family_is_fetched_and_the_rest_filled_gives_the_same_snapshot() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (snap, summary) = live_snapshot(&sim, dir.path(), |o| {
+        o.arm_source = ArmSource::Rest;
+        o.only = vec![live::Family::Exchange];
+    });
+    let incomplete: Vec<_> = summary.incomplete().collect();
+    assert!(incomplete.is_empty(), "{incomplete:#?}");
+    assert!(
+        summary
+            .collections
+            .iter()
+            .all(|c| c.collection.starts_with("exchange/")),
+        "{:?}",
+        summary
+            .collections
+            .iter()
+            .map(|c| &c.collection)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        summary.copied.iter().any(|c| c.contains("/arm/"))
+            && !summary.copied.iter().any(|c| c.contains("/exchange/")),
+        "{:?}",
+        summary.copied
+    );
+    let services: std::collections::BTreeSet<String> =
+        sim.log().iter().map(|e| e.service.clone()).collect();
+    assert!(
+        services.iter().all(|s| s == "exchange" || s == "login"),
+        "{services:?}"
+    );
+    assert!(services.contains("exchange"), "{services:?}");
+    assert_same_snapshot(&offline_snapshot(dir.path()), &snap);
+}
+
+/// `per_mailbox = "batches"`: the per-mailbox cmdlets run only for the
+/// mailboxes of the batch file (its target addresses matched on the local
+/// part, a source address as is), one call each.
+#[test]
+fn per_mailbox_batches_asks_only_for_the_batch_mailboxes() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = config_text(&sim, "{tenant}")
+        .replace("[exchange]\n", "[exchange]\nper_mailbox = \"batches\"\n");
+    assert!(
+        text.contains("per_mailbox"),
+        "the config has an [exchange] table"
+    );
+    let cfg_path = write_config(dir.path(), &text);
+    let config = Config::load(&cfg_path).expect("config");
+    let mut opts = LiveOptions::new(dir.path().join("raw"));
+    opts.only = vec![live::Family::Exchange];
+    let summary = live::collect_live(&config, &opts).expect("live collect");
+    let batch = std::fs::read_to_string(demo_dir().join("batch-wave1.csv")).expect("batch");
+    let rows = batch
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let calls = |c: &str| {
+        summary
+            .collections
+            .iter()
+            .find(|r| r.side == xtenant::raw::Side::Source && r.collection == c)
+            .map(|r| r.requests)
+    };
+    // Every batch row names a different person with a source mailbox.
+    assert_eq!(calls("exchange/Get-MailboxStatistics"), Some(rows));
+    assert_eq!(calls("exchange/Get-MailboxPermission"), Some(rows));
+    assert_eq!(calls("exchange/Export-MailboxDiagnosticLogs"), Some(rows));
+    let raw = xtenant::raw::RawExport::open(&dir.path().join("raw")).expect("raw");
+    let mut stats = 0;
+    for p in raw
+        .pages(xtenant::raw::Side::Source, "exchange/Get-MailboxStatistics")
+        .expect("pages")
+    {
+        stats += p.body["value"].as_array().map_or(0, Vec::len);
+    }
+    assert_eq!(stats, rows, "one statistics row per batch mailbox");
+}
+
 /// The demo with `type` on the gallery image (version) objects, which the
 /// hand-made demo pages leave out but ARM and Resource Graph always return.
 fn demo_with_gallery_types(dir: &Path) -> PathBuf {

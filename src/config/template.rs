@@ -95,6 +95,9 @@ kind = "azure-cli"
 # [exchange]
 # scope_group = "t2t-scope@source.example"
 # batches = ["batch-wave1.csv"]
+# Per-mailbox cmdlets (statistics, permissions, hold logs) cost one call per
+# mailbox, about 10 calls/s: "batches" runs them for the batch files' mailboxes only.
+# per_mailbox = "all"
 
 # Power Platform tenant-to-tenant migration: the user mapping file.
 # [powerplatform]

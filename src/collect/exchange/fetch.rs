@@ -345,13 +345,46 @@ fn dedup(list: Vec<String>) -> Vec<String> {
 }
 
 /// The `Identity` of each call of a per-mailbox collection.
-pub fn per_mailbox(raw: &RawExport, side: Side) -> Result<Vec<String>> {
+pub fn per_mailbox(
+    raw: &RawExport,
+    side: Side,
+    cfg: &crate::config::ExchangeConfig,
+) -> Result<Vec<String>> {
     Ok(dedup(
-        mailboxes(raw, side)?
+        scoped_mailboxes(raw, side, cfg)?
             .into_iter()
             .filter_map(|m| m.exchange_guid.or(m.smtp))
             .collect(),
     ))
+}
+
+/// The mailboxes the per-mailbox cmdlets run for: all, or those of the
+/// batch files (`[exchange] per_mailbox = "batches"`).
+fn scoped_mailboxes(
+    raw: &RawExport,
+    side: Side,
+    cfg: &crate::config::ExchangeConfig,
+) -> Result<Vec<MailboxRef>> {
+    let all = mailboxes(raw, side)?;
+    if cfg.per_mailbox == crate::config::PerMailbox::All {
+        return Ok(all);
+    }
+    let mut wanted = HashSet::new();
+    for path in &cfg.batches {
+        for row in crate::userfiles::batch::load(path, "")?.rows {
+            let local = row.email_lc.split('@').next().unwrap_or("").to_string();
+            wanted.insert(row.email_lc);
+            wanted.insert(local);
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|m| {
+            m.smtp.as_deref().is_some_and(|s| {
+                wanted.contains(s) || wanted.contains(s.split('@').next().unwrap_or(""))
+            })
+        })
+        .collect())
 }
 
 /// The objects of a per-object collection, in the order they were listed.
@@ -374,11 +407,11 @@ pub fn objects(
             })?;
             g
         }
-        Objects::Archives => mailboxes(raw, side)?
+        Objects::Archives => scoped_mailboxes(raw, side, cfg)?
             .into_iter()
             .filter_map(|m| m.archive_guid.map(|g| g.to_lowercase()))
             .collect(),
-        Objects::Mailboxes => mailboxes(raw, side)?
+        Objects::Mailboxes => scoped_mailboxes(raw, side, cfg)?
             .into_iter()
             .filter_map(|m| m.smtp)
             .collect(),

@@ -91,7 +91,7 @@ impl Ctx<'_> {
         }
         let objects = match spec.fan {
             Fan::Tenant => Ok(Vec::new()),
-            Fan::PerMailbox => fetch::per_mailbox(&self.raw, side),
+            Fan::PerMailbox => fetch::per_mailbox(&self.raw, side, &self.cfg.exchange),
             Fan::PerObject(o) => fetch::objects(&self.raw, side, o, &self.cfg.exchange),
         };
         let objects = match objects {

@@ -46,6 +46,33 @@ pub enum ArmSource {
     ResourceGraph,
 }
 
+/// The API families live collection fetches, each independently selectable
+/// (`collect --only`): re-collecting one family after its failure, or
+/// collecting one family live and the rest from a saved export
+/// (`--fill-from`), is how a partial run is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// ARM REST and Resource Graph (resources, RBAC, providers, Marketplace).
+    Arm,
+    /// Microsoft Graph, and the token probes of the migration identities.
+    Graph,
+    Exchange,
+    /// The registry data plane; it reads the registry list, so it brings
+    /// ARM with it.
+    Acr,
+    PowerPlatform,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] = [
+        Family::Arm,
+        Family::Graph,
+        Family::Exchange,
+        Family::Acr,
+        Family::PowerPlatform,
+    ];
+}
+
 /// Above this many subscriptions, Auto lists resources through Resource
 /// Graph: one query per 1,000 subscriptions instead of ~15 listings each.
 pub const RG_FROM_SUBSCRIPTIONS: usize = 10;
@@ -66,6 +93,10 @@ pub struct LiveOptions {
     /// Sign-in to use instead of the config's (`[source]`, `[target]`), e.g.
     /// fixed tokens of the in-process simulator.
     pub auth: Option<[TenantAuth; 2]>,
+    /// The families to fetch; empty means all. Others are neither fetched
+    /// nor marked: their collections are simply absent (or filled from
+    /// `fill_from`), so rules over them say `not collected`.
+    pub only: Vec<Family>,
 }
 
 impl LiveOptions {
@@ -77,6 +108,7 @@ impl LiveOptions {
             arm_source: ArmSource::Auto,
             fill_from: None,
             auth: None,
+            only: Vec::new(),
         }
     }
 }
@@ -159,20 +191,31 @@ pub async fn collect_live_async(cfg: &Config, opts: &LiveOptions) -> Result<Live
         reports: Mutex::new(Vec::new()),
         progress: &progress,
         arm_source: opts.arm_source,
+        families: selected(&opts.only),
     };
     // Sign in first, once per tenant and service: a wrong tenant or a missing
     // login is one clear error, not one per collection.
+    let first = [
+        (ctx.wants(Family::Arm), Service::Arm),
+        (ctx.wants(Family::Graph), Service::Graph),
+    ];
     for a in &auths {
-        for s in [Service::Arm, Service::Graph] {
-            a.token(s).await?;
+        for (_, s) in first.iter().filter(|(w, _)| *w) {
+            a.token(*s).await?;
         }
     }
     let sides = futures_util::future::join_all(auths.iter().map(|a| ctx.side(a))).await;
     let rg_used = [sides[0], sides[1]];
     // Marketplace agreements need the source tenant's plans, so they come
     // after both tenants' listings.
-    futures_util::future::join_all(auths.iter().map(|a| ctx.marketplace(a))).await;
-    let probes = probes::probe_identities(cfg, &auths, &writer).await?;
+    if ctx.wants(Family::Arm) {
+        futures_util::future::join_all(auths.iter().map(|a| ctx.marketplace(a))).await;
+    }
+    let probes = if ctx.wants(Family::Graph) {
+        probes::probe_identities(cfg, &auths, &writer).await?
+    } else {
+        Vec::new()
+    };
     progress.finish();
     let mut copied = Vec::new();
     if let Some(from) = &opts.fill_from {
@@ -216,6 +259,19 @@ struct Ctx<'a> {
     reports: Mutex<Vec<CollectionReport>>,
     progress: &'a Progress,
     arm_source: ArmSource,
+    families: Vec<Family>,
+}
+
+/// The families a selection fetches: all for an empty one; ACR brings ARM.
+fn selected(only: &[Family]) -> Vec<Family> {
+    if only.is_empty() {
+        return Family::ALL.to_vec();
+    }
+    let mut f = only.to_vec();
+    if f.contains(&Family::Acr) && !f.contains(&Family::Arm) {
+        f.push(Family::Arm);
+    }
+    f
 }
 
 impl Ctx<'_> {
@@ -225,13 +281,31 @@ impl Ctx<'_> {
         let (tx, rx) = tokio::sync::watch::channel(false);
         // The registry data plane needs the registry list ARM wrote.
         let arm = async {
+            if !self.wants(Family::Arm) {
+                let _ = tx.send(true);
+                return false;
+            }
             let rg_used = self.arm_family(auth, tx).await;
-            self.acr_family(auth).await;
+            if self.wants(Family::Acr) {
+                self.acr_family(auth).await;
+            }
             rg_used
         };
-        let graph = self.graph_family(auth, rx);
-        let pp = self.powerplatform_family(auth);
-        let exchange = self.exchange_family(auth);
+        let graph = async {
+            if self.wants(Family::Graph) {
+                self.graph_family(auth, rx).await;
+            }
+        };
+        let pp = async {
+            if self.wants(Family::PowerPlatform) {
+                self.powerplatform_family(auth).await;
+            }
+        };
+        let exchange = async {
+            if self.wants(Family::Exchange) {
+                self.exchange_family(auth).await;
+            }
+        };
         let (rg_used, (), (), ()) = futures_util::join!(arm, graph, pp, exchange);
         rg_used
     }
@@ -380,6 +454,10 @@ impl Ctx<'_> {
             graph::PER_PARENT.iter().map(|s| self.run_parented(auth, s)),
         )
         .await;
+    }
+
+    fn wants(&self, f: Family) -> bool {
+        self.families.contains(&f)
     }
 
     fn tenant_cfg(&self, side: Side) -> &crate::config::TenantConfig {

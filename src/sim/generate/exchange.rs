@@ -664,10 +664,7 @@ mod tests {
     /// one file per mailbox.
     #[test]
     fn per_mailbox_files_stay_bounded_at_scale_200() {
-        let w = World::new(&GenerateOptions {
-            scale: 200,
-            seed: 42,
-        });
+        let w = World::new(&GenerateOptions::new(200, 42));
         let (mut logs, mut folders) = (0, 0);
         for i in (WAVE_SPAN..w.persons).step_by(20) {
             let p = w.person(i);
