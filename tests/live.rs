@@ -461,7 +461,7 @@ fn per_mailbox_batches_asks_only_for_the_batch_mailboxes() {
     assert_eq!(calls("exchange/Get-MailboxStatistics"), Some(rows));
     assert_eq!(calls("exchange/Get-MailboxPermission"), Some(rows));
     assert_eq!(calls("exchange/Export-MailboxDiagnosticLogs"), Some(rows));
-    let raw = xtenant::raw::RawExport::open(&dir.path().join("raw")).expect("raw");
+    let raw = xtenant::raw::RawExport::open(dir.path().join("raw")).expect("raw");
     let mut stats = 0;
     for p in raw
         .pages(xtenant::raw::Side::Source, "exchange/Get-MailboxStatistics")
