@@ -881,6 +881,44 @@ fn lro_duration(secs: f64) -> Result<std::time::Duration> {
     })
 }
 
+/// What a run asked of the simulator: requests by service and status, and
+/// the quotas' floor (the least time any client needs for that demand), for
+/// benchmarks to compare their wall time with.
+fn print_sim_summary(sim: &crate::sim::serve::SimHandle) {
+    use std::collections::BTreeMap;
+    let log = sim.log();
+    let mut by: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in &log {
+        let status = e
+            .status
+            .map_or_else(|| "reset".to_string(), |s| s.to_string());
+        *by.entry((e.service.clone(), status)).or_default() += 1;
+    }
+    println!("\nrequests served: {}", log.len());
+    for ((service, status), n) in &by {
+        println!("  {service:<16} {status:>5} {n:>9}");
+    }
+    let demand = sim.quota_demand();
+    if let Some(top) = demand.first() {
+        println!(
+            "quota floor: {:.1} s ({}, {} requests)",
+            top.floor.as_secs_f64(),
+            top.key,
+            top.requests
+        );
+    }
+    println!("busiest quotas (key, requests, cost, floor):");
+    for d in demand.iter().take(8) {
+        println!(
+            "  {:<60} {:>8} {:>10.0} {:>8.1} s",
+            d.key,
+            d.requests,
+            d.cost,
+            d.floor.as_secs_f64()
+        );
+    }
+}
+
 /// `xtenant sim serve`: starts the simulator and serves until Ctrl-C.
 fn sim_serve(a: &SimServeArgs) -> Result<i32> {
     use crate::sim::serve::{faults::FaultSpec, DataSource, QuotaOptions, SimOptions, Simulator};
@@ -923,6 +961,7 @@ fn sim_serve(a: &SimServeArgs) -> Result<i32> {
         .map_err(|e| Error::Runtime(format!("cannot start a runtime: {e}")))?;
     rt.block_on(tokio::signal::ctrl_c())
         .map_err(|e| Error::Runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+    print_sim_summary(&sim);
     drop(sim);
     Ok(exit::OK)
 }

@@ -676,9 +676,19 @@ fn doctor_passes_against_the_demo_and_names_what_is_missing() {
             "sign-in (ARM)",
             "Resource Graph query",
             "Graph Policy.Read.All",
+            "Exchange Online (REST)",
+            "Power Platform admin (environments)",
         ] {
             assert!(r.checks.iter().any(|c| c.what == what), "{what}");
         }
+        // Each demo tenant has a public registry whose catalog is read.
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.what.starts_with("Registry data plane (") && c.ok),
+            "{:#?}",
+            r.checks
+        );
         assert!(r
             .checks
             .iter()
@@ -686,12 +696,19 @@ fn doctor_passes_against_the_demo_and_names_what_is_missing() {
     }
     assert!(reports[0].tenant.contains(SOURCE) && reports[1].tenant.contains(TARGET));
 
-    // Graph unreachable: the Graph checks fail with a fix, ARM still passes.
-    let broken = config_text(&sim, "{tenant}").replacen(
-        &format!("graph = \"{}/graph\"", sim.base_url()),
-        &format!("graph = \"{}/not-graph\"", sim.base_url()),
-        1,
-    );
+    // Graph and the Power Platform admin API unreachable: their checks
+    // fail with a fix, ARM still passes.
+    let broken = config_text(&sim, "{tenant}")
+        .replacen(
+            &format!("graph = \"{}/graph\"", sim.base_url()),
+            &format!("graph = \"{}/not-graph\"", sim.base_url()),
+            1,
+        )
+        .replacen(
+            &format!("bap = \"{}/bap\"", sim.base_url()),
+            &format!("bap = \"{}/not-bap\"", sim.base_url()),
+            1,
+        );
     let cfg = write_config(dir.path(), &broken);
     let (code, _) = run_cli(&["doctor".as_ref(), "--config".as_ref(), cfg.as_os_str()]);
     assert_eq!(code, 4);
@@ -703,6 +720,19 @@ fn doctor_passes_against_the_demo_and_names_what_is_missing() {
             .expect("graph check");
         assert!(!graph.ok && graph.fix.is_some(), "{graph:?}");
         assert!(!has_jwt(&graph.detail));
+        let pp = r
+            .checks
+            .iter()
+            .find(|c| c.what == "Power Platform admin (environments)")
+            .expect("pp check");
+        assert!(
+            !pp.ok
+                && pp
+                    .fix
+                    .as_deref()
+                    .is_some_and(|f| f.contains("Power Platform administrator")),
+            "{pp:?}"
+        );
         let rg = r
             .checks
             .iter()

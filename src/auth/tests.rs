@@ -57,7 +57,7 @@ pacing = false
     let o = crate::http::HttpOptions::from_config(&c.http);
     assert_eq!(
         (o.max_retries, o.per_host_concurrency, o.pacing),
-        (2, 4, false)
+        (2, Some(4), false)
     );
     assert_eq!(o.timeout, std::time::Duration::from_secs(5));
     for kind in ["azure-cli", "managed-identity", "workload-identity"] {

@@ -49,7 +49,7 @@ kind = "azure-cli"
 # [http]
 # timeout_secs = 60
 # max_retries = 8
-# concurrency = 8
+# concurrency = 8   # requests in flight per host and service (default: ARM 32, Graph 16, others 8)
 # pacing = true
 
 # Who runs each workload's cross-tenant steps. `mode = "push"`: at home in the

@@ -137,8 +137,9 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Retries after the first attempt; then the request fails.
     pub max_retries: u32,
-    /// Requests in flight per host and service.
-    pub per_host_concurrency: usize,
+    /// Requests in flight per host and service; `None`: each service's own
+    /// default ([`pace::default_concurrency`]).
+    pub per_host_concurrency: Option<usize>,
     /// Client-side token buckets and quota-header pacing (`Retry-After` is always honoured).
     pub pacing: bool,
     /// First backoff step (full jitter up to `base * 2^attempt`).
@@ -152,7 +153,7 @@ impl Default for HttpOptions {
         HttpOptions {
             timeout: Duration::from_secs(60),
             max_retries: 8,
-            per_host_concurrency: 8,
+            per_host_concurrency: None,
             pacing: true,
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
@@ -168,7 +169,7 @@ impl HttpOptions {
         HttpOptions {
             timeout: c.timeout_secs.map(Duration::from_secs).unwrap_or(d.timeout),
             max_retries: c.max_retries.unwrap_or(d.max_retries),
-            per_host_concurrency: c.concurrency.unwrap_or(d.per_host_concurrency).max(1),
+            per_host_concurrency: c.concurrency.map(|n| n.max(1)).or(d.per_host_concurrency),
             pacing: c.pacing.unwrap_or(d.pacing),
             ..d
         }

@@ -74,10 +74,24 @@ struct Bucket {
     hold_until: Mutex<Option<Instant>>,
 }
 
+/// Requests in flight per host and service when `[http] concurrency` does
+/// not say. ARM's limits are its per-subscription and per-tenant buckets,
+/// not connections, and one listing per subscription of 200 must not queue
+/// behind eight slots; Graph is paced by resource units; Exchange and each
+/// registry are small services where a handful in flight is what their
+/// own clients use.
+pub fn default_concurrency(service: Service) -> usize {
+    match service {
+        Service::Arm => 32,
+        Service::Graph => 16,
+        _ => 8,
+    }
+}
+
 pub struct Pacer {
     enabled: bool,
     limits: Limits,
-    per_host: usize,
+    per_host: Option<usize>,
     buckets: Mutex<HashMap<String, Arc<Bucket>>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -92,11 +106,11 @@ pub fn keys(service: Service, tenant: &str, subscription: Option<&str>) -> Vec<S
 }
 
 impl Pacer {
-    pub fn new(enabled: bool, limits: Limits, per_host: usize) -> Pacer {
+    pub fn new(enabled: bool, limits: Limits, per_host: Option<usize>) -> Pacer {
         Pacer {
             enabled,
             limits,
-            per_host: per_host.max(1),
+            per_host: per_host.map(|n| n.max(1)),
             buckets: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
         }
@@ -217,13 +231,35 @@ impl Pacer {
     /// by service too, so one simulator port serving every service behaves
     /// like the separate real hosts.
     pub async fn permit(&self, service: Service, url: &str) -> Option<OwnedSemaphorePermit> {
-        let host = crate::auth::cloud::origin_of(url).unwrap_or_default();
+        let n = self
+            .per_host
+            .unwrap_or_else(|| default_concurrency(service));
         let sem = lock(&self.hosts)
-            .entry(format!("{}|{host}", service.as_str()))
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+            .entry(host_key(service, url))
+            .or_insert_with(|| Arc::new(Semaphore::new(n)))
             .clone();
         sem.acquire_owned().await.ok()
     }
+}
+
+/// The host a request counts against. Each registry is its own host
+/// (`https://{loginServer}/acr/v1/...`); a proxy or the simulator serving
+/// them all under `/acr/{loginServer}/` must count them apart too.
+fn host_key(service: Service, url: &str) -> String {
+    let origin = crate::auth::cloud::origin_of(url).unwrap_or_default();
+    let mut key = format!("{}|{origin}", service.as_str());
+    if service == Service::Acr {
+        let path = url.get(origin.len()..).unwrap_or("");
+        if let Some(server) = path
+            .strip_prefix("/acr/")
+            .and_then(|p| p.split('/').next())
+            .filter(|s| s.contains('.'))
+        {
+            key.push('|');
+            key.push_str(&server.to_ascii_lowercase());
+        }
+    }
+    key
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -238,6 +274,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn registries_behind_one_origin_are_counted_as_their_own_hosts() {
+        let a = host_key(
+            Service::Acr,
+            "http://127.0.0.1:9/acr/a.azurecr.io/acr/v1/_catalog",
+        );
+        let b = host_key(
+            Service::Acr,
+            "http://127.0.0.1:9/acr/b.azurecr.io/oauth2/token",
+        );
+        assert_ne!(a, b);
+        // The real host form: `/acr/v1` is the API, not a registry.
+        assert_eq!(
+            host_key(Service::Acr, "https://a.azurecr.io/acr/v1/_catalog"),
+            host_key(Service::Acr, "https://a.azurecr.io/acr/v1/x/_tags")
+        );
+        assert_ne!(
+            host_key(Service::Arm, "http://127.0.0.1:9/arm/x"),
+            host_key(Service::Graph, "http://127.0.0.1:9/graph/x")
+        );
+    }
+
+    #[test]
     fn keys_per_service_tenant_and_subscription() {
         assert_eq!(keys(Service::Arm, "T", Some("S")), vec!["arm|t|s"]);
         assert_eq!(keys(Service::Arm, "T", None), vec!["arm|t"]);
@@ -249,7 +307,7 @@ mod tests {
 
     #[tokio::test]
     async fn resource_graph_bucket_admits_15_then_paces() {
-        let p = Pacer::new(true, Limits::default(), 8);
+        let p = Pacer::new(true, Limits::default(), Some(8));
         let k = keys(Service::ResourceGraph, "t", None);
         for _ in 0..15 {
             assert!(p.admit(&k).await < Duration::from_millis(10));
@@ -260,7 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn quota_header_at_zero_holds_until_the_reset() {
-        let p = Pacer::new(true, Limits::default(), 8);
+        let p = Pacer::new(true, Limits::default(), Some(8));
         let k = keys(Service::ResourceGraph, "t", None);
         let mut h = HeaderMap::new();
         h.insert("x-ms-user-quota-remaining", "0".parse().unwrap());
@@ -278,7 +336,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hold_is_never_shortened_and_pacing_off_skips_buckets() {
-        let p = Pacer::new(false, Limits::default(), 8);
+        let p = Pacer::new(false, Limits::default(), Some(8));
         let k = keys(Service::Graph, "t", None);
         p.hold(&k, Duration::from_millis(300));
         p.hold(&k, Duration::from_millis(100));

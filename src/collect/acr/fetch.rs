@@ -292,6 +292,25 @@ struct Session<'a> {
     service: &'a str,
 }
 
+/// `doctor`: whether this identity can read `login_server`'s catalog (the
+/// token exchange, then one `_catalog` page of one entry).
+pub async fn probe(client: &Client, auth: &TenantAuth, login_server: &str) -> Result<()> {
+    let base = auth.endpoints().acr_base(login_server);
+    let session = Session {
+        client,
+        auth,
+        base: &base,
+        service: login_server,
+    };
+    let refresh = session.exchange().await?;
+    let token = session.access(&refresh, "registry:catalog:*").await?;
+    let url = format!("{base}/acr/v1/_catalog?n=1");
+    client
+        .send(&Request::get(Service::Acr, auth, url).bearer(token))
+        .await?;
+    Ok(())
+}
+
 impl Session<'_> {
     /// The tenant's ARM token for a registry refresh token.
     async fn exchange(&self) -> Result<Secret> {

@@ -224,6 +224,12 @@ async fn check_tenant(client: &Client, t: &TenantAuth, only: &[String]) -> Tenan
         }
     }
     report(exchange_check(client, t).await);
+    report(powerplatform_check(client, t).await);
+    if arm_token.is_ok() {
+        if let Some(c) = registry_check(client, t, only).await {
+            report(c);
+        }
+    }
     TenantReport {
         side: t.side(),
         tenant: t.describe(),
@@ -265,6 +271,95 @@ async fn exchange_check(client: &Client, t: &TenantAuth) -> Check {
             )),
         ),
     }
+}
+
+/// Whether the Power Platform admin API lists environments for this
+/// identity: the environment list is what every PP rule starts from.
+async fn powerplatform_check(client: &Client, t: &TenantAuth) -> Check {
+    use crate::collect::powerplatform::fetch::ENVIRONMENTS;
+    let url = format!(
+        "{}{}?api-version=2021-04-01&$top=1",
+        t.endpoints().bap,
+        ENVIRONMENTS.path
+    );
+    match client.send(&Request::get(Service::Bap, t, url)).await {
+        Ok(_) => check(
+            "Power Platform admin (environments)",
+            true,
+            "the admin environment list answered",
+            None,
+        ),
+        Err(e) => check(
+            "Power Platform admin (environments)",
+            false,
+            format!("the admin environment list failed: {e}"),
+            Some(format!(
+                "give the identity the Power Platform administrator role in the {} (a service \
+                 principal must also be registered as a management app: \
+                 New-PowerAppManagementApp -ApplicationId <app id>); or save the admin API's \
+                 answers into the raw export (docs/raw-export.md, Power Platform)",
+                t.describe()
+            )),
+        ),
+    }
+}
+
+/// Whether one registry's data plane can be read: the first registry ARM
+/// lists in the subscriptions in scope, through the token exchange. `None`
+/// when there is no registry to try (nothing to collect).
+async fn registry_check(client: &Client, t: &TenantAuth, only: &[String]) -> Option<Check> {
+    let subs = if only.is_empty() {
+        list_subscriptions(client, t).await.ok()?
+    } else {
+        only.to_vec()
+    };
+    let mut login_server = None;
+    for s in subs.iter().take(20) {
+        let url = format!(
+            "{}/subscriptions/{s}/providers/Microsoft.ContainerRegistry/registries?api-version=2023-07-01",
+            t.endpoints().arm
+        );
+        let Ok(r) = client.send(&Request::get(Service::Arm, t, url)).await else {
+            continue;
+        };
+        let v: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        let found = v["value"].as_array().into_iter().flatten().find_map(|reg| {
+            let public = reg["properties"]["publicNetworkAccess"]
+                .as_str()
+                .is_none_or(|p| p.eq_ignore_ascii_case("Enabled"));
+            reg["properties"]["loginServer"]
+                .as_str()
+                .filter(|_| public)
+                .map(str::to_string)
+        });
+        if found.is_some() {
+            login_server = found;
+            break;
+        }
+    }
+    let ls = login_server?;
+    let what = format!("Registry data plane ({ls})");
+    Some(
+        match crate::collect::acr::fetch::probe(client, t, &ls).await {
+            Ok(()) => check(
+                &what,
+                true,
+                "token exchange and catalog read succeeded",
+                None,
+            ),
+            Err(e) => check(
+                &what,
+                false,
+                format!("reading the catalog failed: {e}"),
+                Some(format!(
+                    "grant the identity AcrPull (or Reader plus the registry's catalog read, \
+                     \"Container Registry Repository Catalog Lister\" on ABAC registries) on the \
+                     registries in the {}, from a network they admit",
+                    t.describe()
+                )),
+            ),
+        },
+    )
 }
 
 fn who(c: &crate::auth::Claims) -> String {

@@ -445,6 +445,11 @@ impl SimHandle {
         self.shared.log.entries()
     }
 
+    /// Each quota's demand so far and the floor it implies, largest first.
+    pub fn quota_demand(&self) -> Vec<quota::Demand> {
+        self.shared.quotas.demand()
+    }
+
     /// A token as the token endpoint would issue it, without an HTTP round trip.
     /// `audience` is a resource URI (`https://management.azure.com`).
     pub fn token(&self, tenant: &str, audience: &str, client_id: &str) -> String {

@@ -69,12 +69,32 @@ pub enum Take {
 struct Bucket {
     tokens: f64,
     last: Instant,
+    cap: f64,
+    rate: f64,
+    /// What was admitted over the run: the demand the floor is computed from.
+    admitted: u64,
+    admitted_cost: f64,
 }
 
 #[derive(Debug)]
 struct Window {
     start: Instant,
     used: u32,
+    limit: u32,
+    window: Duration,
+    admitted: u64,
+}
+
+/// One quota's demand over a run, and the least time any client needs to
+/// be admitted that much: a bucket's `(cost - capacity) / refill`, a fixed
+/// window's `(ceil(requests / limit) - 1) * window`. Benchmarks compare
+/// their wall time with the largest of these (docs/simulator.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    pub key: String,
+    pub requests: u64,
+    pub cost: f64,
+    pub floor: Duration,
 }
 
 pub struct Quotas {
@@ -111,11 +131,17 @@ impl Quotas {
         let b = map.entry(key.to_string()).or_insert(Bucket {
             tokens: cap,
             last: now,
+            cap,
+            rate,
+            admitted: 0,
+            admitted_cost: 0.0,
         });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(cap);
         b.last = now;
         if b.tokens >= cost {
             b.tokens -= cost;
+            b.admitted += 1;
+            b.admitted_cost += cost;
             let full_in = Duration::from_secs_f64(((cap - b.tokens) / rate.max(1e-9)).max(0.0));
             Take::Ok {
                 remaining: b.tokens.floor() as u64,
@@ -146,6 +172,9 @@ impl Quotas {
         let w = map.entry(key.to_string()).or_insert(Window {
             start: now,
             used: 0,
+            limit,
+            window,
+            admitted: 0,
         });
         if now.duration_since(w.start) >= window {
             w.start = now;
@@ -154,6 +183,7 @@ impl Quotas {
         let resets_after = window.saturating_sub(now.duration_since(w.start));
         if w.used < limit {
             w.used += 1;
+            w.admitted += 1;
             Take::Ok {
                 remaining: u64::from(limit - w.used),
                 resets_after,
@@ -163,6 +193,37 @@ impl Quotas {
                 retry_after: resets_after,
             }
         }
+    }
+}
+
+impl Quotas {
+    /// Every quota's demand so far, largest floor first.
+    pub fn demand(&self) -> Vec<Demand> {
+        let mut out = Vec::new();
+        if let Ok(map) = self.buckets.lock() {
+            for (k, b) in map.iter() {
+                let over = (b.admitted_cost - b.cap).max(0.0);
+                out.push(Demand {
+                    key: k.clone(),
+                    requests: b.admitted,
+                    cost: b.admitted_cost,
+                    floor: Duration::from_secs_f64(over / b.rate.max(1e-9)),
+                });
+            }
+        }
+        if let Ok(map) = self.windows.lock() {
+            for (k, w) in map.iter() {
+                let windows = w.admitted.div_ceil(u64::from(w.limit.max(1)));
+                out.push(Demand {
+                    key: k.clone(),
+                    requests: w.admitted,
+                    cost: w.admitted as f64,
+                    floor: w.window * windows.saturating_sub(1) as u32,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.floor.cmp(&a.floor).then_with(|| a.key.cmp(&b.key)));
+        out
     }
 }
 
@@ -195,6 +256,54 @@ mod tests {
         }
         // Other keys have their own bucket.
         assert!(matches!(q.bucket("other", 1.0, 3.0, 0.5), Take::Ok { .. }));
+    }
+
+    #[test]
+    fn demand_gives_the_floor_of_what_was_admitted() {
+        let q = Quotas::new(QuotaOptions::default());
+        // 3 admitted from a bucket of 2 refilled at 0.5/s: one beyond the
+        // burst, 2 s at the least. The refused take is not demand.
+        q.bucket("b", 1.0, 2.0, 0.5);
+        q.bucket("b", 1.0, 2.0, 0.5);
+        assert!(matches!(
+            q.bucket("b", 1.0, 2.0, 0.5),
+            Take::Throttled { .. }
+        ));
+        // 31 queries of 15 per 5 s: three windows, the last from 10 s.
+        for _ in 0..15 {
+            q.window("w", 15, Duration::from_secs(5));
+        }
+        let d = q.demand();
+        let w = d.iter().find(|d| d.key == "w").expect("window");
+        assert_eq!((w.requests, w.floor), (15, Duration::ZERO));
+        let b = d.iter().find(|d| d.key == "b").expect("bucket");
+        assert_eq!((b.requests, b.floor), (2, Duration::ZERO));
+        let mut q2 = Quotas::new(QuotaOptions::default());
+        q2.buckets.get_mut().unwrap().insert(
+            "x".into(),
+            Bucket {
+                tokens: 0.0,
+                last: Instant::now(),
+                cap: 250.0,
+                rate: 25.0,
+                admitted: 1_000,
+                admitted_cost: 1_000.0,
+            },
+        );
+        q2.windows.get_mut().unwrap().insert(
+            "y".into(),
+            Window {
+                start: Instant::now(),
+                used: 0,
+                limit: 15,
+                window: Duration::from_secs(5),
+                admitted: 31,
+            },
+        );
+        let d2 = q2.demand();
+        assert_eq!(d2[0].key, "x");
+        assert_eq!(d2[0].floor, Duration::from_secs(30));
+        assert_eq!(d2[1].floor, Duration::from_secs(10));
     }
 
     #[test]
