@@ -15,6 +15,11 @@ pub const RESOURCES_QUERY: &str = "resources | project id, name, type, kind, loc
 /// Subscriptions (with their management-group chain) and resource groups.
 pub const CONTAINERS_QUERY: &str = "resourcecontainers | where type in~ ('microsoft.resources/subscriptions', 'microsoft.resources/subscriptions/resourcegroups') | project id, name, type, location, subscriptionId, resourceGroup, tenantId, tags, properties";
 
+/// The registries' ids, for the per-registry listings to start before the
+/// full resource listing is in.
+pub const REGISTRY_IDS_QUERY: &str =
+    "resources | where type =~ 'microsoft.containerregistry/registries' | project id";
+
 pub const RESOURCES: &str = "resource-graph/resources";
 pub const CONTAINERS: &str = "resource-graph/resourcecontainers";
 

@@ -365,7 +365,10 @@ impl Ctx<'_> {
             .chain(if use_rg { &[][..] } else { arm::BULK })
             .filter(|s| s.fanout == Fanout::Subscription)
             .collect();
-        // Stage 1: everything that needs only the subscription list.
+        let registry_ids = std::sync::OnceLock::new();
+        // Stage 1: everything that needs only the subscription list. The
+        // Resource Graph resource listing is the long pole (its 15 queries
+        // per 5 s): it runs beside the rest, not before it.
         let mut stage1: Vec<futures_util::future::LocalBoxFuture<'_, ()>> = per_sub
             .iter()
             .map(|s| {
@@ -379,12 +382,6 @@ impl Ctx<'_> {
             self.run_rg(auth, rg::CONTAINERS, rg::CONTAINERS_QUERY, &subs)
                 .await;
         }));
-        if use_rg {
-            stage1.push(Box::pin(async {
-                self.run_rg(auth, rg::RESOURCES, rg::RESOURCES_QUERY, &subs)
-                    .await;
-            }));
-        }
         if let Some(skus) = arm::ALWAYS
             .iter()
             .find(|s| s.fanout == Fanout::ResourceSkus)
@@ -394,20 +391,59 @@ impl Ctx<'_> {
                 self.resource_skus(auth, skus, subs).await;
             }));
         }
-        futures_util::future::join_all(stage1).await;
-        let _ = rbac_done.send(true);
-        // Stage 2 and 3: per-parent listings, parents before children.
-        let per_parent: Vec<&Spec> = arm::ALWAYS
-            .iter()
-            .chain(if use_rg { &[][..] } else { arm::BULK })
-            .filter(|s| matches!(s.fanout, Fanout::Parent(_)))
-            .collect();
-        let (first, second): (Vec<&Spec>, Vec<&Spec>) = per_parent
-            .into_iter()
-            .partition(|s| s.fanout != Fanout::Parent(Parent::GalleryImage));
-        for stage in [first, second] {
-            futures_util::future::join_all(stage.iter().map(|s| self.run_parented(auth, s))).await;
+        // The registries the per-registry listings fan out from: with
+        // Resource Graph, one small query of their ids, so those listings
+        // need not wait for every resource.
+        if use_rg {
+            let (subs, ids) = (&subs, &registry_ids);
+            stage1.push(Box::pin(async move {
+                if let Ok(found) = self.rg_ids(auth, rg::REGISTRY_IDS_QUERY, subs).await {
+                    let _ = ids.set(found);
+                }
+            }));
         }
+        let resources = async {
+            if use_rg {
+                self.run_rg(auth, rg::RESOURCES, rg::RESOURCES_QUERY, &subs)
+                    .await;
+            }
+        };
+        let rest = async {
+            futures_util::future::join_all(stage1).await;
+            // Role assignments are in: the Graph group choice may start.
+            let _ = rbac_done.send(true);
+            // Stage 2 and 3: per-parent listings, parents before children.
+            let per_parent: Vec<&Spec> = arm::ALWAYS
+                .iter()
+                .chain(if use_rg { &[][..] } else { arm::BULK })
+                .filter(|s| matches!(s.fanout, Fanout::Parent(_)))
+                .collect();
+            // Those whose parents only the full resource listing gives wait for it.
+            let needs_listing = |s: &&Spec| {
+                use_rg
+                    && s.fanout == Fanout::Parent(Parent::ArmId("arm/registries"))
+                    && registry_ids.get().is_none()
+            };
+            let (late, early): (Vec<&Spec>, Vec<&Spec>) =
+                per_parent.into_iter().partition(needs_listing);
+            let (first, second): (Vec<&Spec>, Vec<&Spec>) = early
+                .into_iter()
+                .partition(|s| s.fanout != Fanout::Parent(Parent::GalleryImage));
+            for stage in [first, second] {
+                futures_util::future::join_all(stage.iter().map(|s| match s.fanout {
+                    Fanout::Parent(Parent::ArmId("arm/registries")) if use_rg => {
+                        let ids = registry_ids.get().cloned().unwrap_or_default();
+                        Box::pin(self.run_parented_on(auth, s, ids))
+                            as futures_util::future::LocalBoxFuture<'_, CollectionReport>
+                    }
+                    _ => Box::pin(self.run_parented(auth, s)),
+                }))
+                .await;
+            }
+            late
+        };
+        let ((), late) = futures_util::join!(resources, rest);
+        futures_util::future::join_all(late.iter().map(|s| self.run_parented(auth, s))).await;
         use_rg
     }
 
@@ -578,6 +614,16 @@ impl Ctx<'_> {
             // One directory per group: the member objects do not name it.
             return self.run_group_members(auth, spec, &list).await;
         }
+        self.run_parented_on(auth, spec, list).await
+    }
+
+    /// A per-parent listing over the given parents (ARM ids).
+    async fn run_parented_on(
+        &self,
+        auth: &TenantAuth,
+        spec: &Spec,
+        list: Vec<String>,
+    ) -> CollectionReport {
         let reqs = list
             .iter()
             .map(|p| {
@@ -660,6 +706,34 @@ impl Ctx<'_> {
             })
             .collect();
         self.run(auth, collection, reqs, Some(EMPTY_RG)).await
+    }
+
+    /// The `id`s a Resource Graph query returns, all pages, kept in memory
+    /// (not written: the full listing writes the same rows).
+    async fn rg_ids(&self, auth: &TenantAuth, query: &str, subs: &[String]) -> Result<Vec<String>> {
+        let url = format!("{}{}", auth.endpoints().arm, rg::PATH);
+        let mut ids = Vec::new();
+        for chunk in subs.chunks(rg::SUBSCRIPTIONS_PER_QUERY) {
+            let req = Request::query(
+                Service::ResourceGraph,
+                auth,
+                url.clone(),
+                rg::body(query, chunk),
+            );
+            let mut sink = |page: crate::http::Page| -> Result<()> {
+                let v: serde_json::Value = serde_json::from_slice(&page.body).unwrap_or_default();
+                for row in v["data"].as_array().into_iter().flatten() {
+                    if let Some(id) = row["id"].as_str() {
+                        ids.push(id.to_string());
+                    }
+                }
+                Ok(())
+            };
+            self.client
+                .pages(req, Paging::ResourceGraph, &mut sink)
+                .await?;
+        }
+        Ok(ids)
     }
 
     /// `arm/resource-skus`: the disk target subscription and region, in the
