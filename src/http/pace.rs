@@ -72,6 +72,9 @@ struct Bucket {
     /// Set from a 429's `Retry-After` or a quota header at zero: no request
     /// on this key before then.
     hold_until: Mutex<Option<Instant>>,
+    /// Resource Graph: when the quota window the requests now go into
+    /// opened (the first request sent after the last one closed).
+    window_start: Mutex<Option<Instant>>,
 }
 
 /// Requests in flight per host and service when `[http] concurrency` does
@@ -87,6 +90,9 @@ pub fn default_concurrency(service: Service) -> usize {
         _ => 8,
     }
 }
+
+/// Added to Resource Graph's estimated window end.
+const RG_MARGIN: Duration = Duration::from_millis(150);
 
 pub struct Pacer {
     enabled: bool,
@@ -139,6 +145,7 @@ impl Pacer {
                         .and_then(Rate::quota)
                         .map(RateLimiter::direct),
                     hold_until: Mutex::new(None),
+                    window_start: Mutex::new(None),
                 })
             })
             .clone()
@@ -160,8 +167,22 @@ impl Pacer {
             if let Some(l) = &b.limiter {
                 l.until_ready().await;
             }
+            if k.starts_with("resource-graph|") {
+                let now = Instant::now();
+                let window = self.rg_window();
+                let mut ws = lock(&b.window_start);
+                if ws.is_none_or(|t| now >= t + window) {
+                    *ws = Some(now);
+                }
+            }
         }
         start.elapsed()
+    }
+
+    /// Resource Graph's quota window (15 queries per 5 s by default).
+    fn rg_window(&self) -> Duration {
+        let r = self.limits.resource_graph;
+        r.every * r.burst
     }
 
     /// No request on these keys for `wait` (a 429's `Retry-After`). A later
@@ -208,11 +229,24 @@ impl Pacer {
                 }
                 if service == Service::ResourceGraph && int("x-ms-user-quota-remaining") == Some(0)
                 {
-                    let wait = headers
+                    let header = headers
                         .get("x-ms-user-quota-resets-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(super::retry::parse_hms)
                         .unwrap_or(Duration::from_secs(5));
+                    // The header counts whole seconds, rounded up: up to a
+                    // second late every window. The window opened when its
+                    // first query was sent, so it closes one window length
+                    // later (plus a little for the server's clock); a guess
+                    // that is early costs one 429 and its Retry-After.
+                    let wait = keys
+                        .first()
+                        .and_then(|k| *lock(&self.bucket(k).window_start))
+                        .map(|t| {
+                            (t + self.rg_window() + RG_MARGIN)
+                                .saturating_duration_since(Instant::now())
+                        })
+                        .map_or(header, |w| w.min(header));
                     self.hold(keys, wait.min(super::retry::MAX_SERVER_WAIT));
                 }
             }
@@ -303,6 +337,29 @@ mod tests {
             keys(Service::ResourceGraph, "T", Some("S")),
             vec!["resource-graph|t"]
         );
+    }
+
+    /// The quota header rounds up to whole seconds; the hold ends when the
+    /// window its first query opened closes, not a rounded second later.
+    #[tokio::test]
+    async fn resource_graph_holds_until_the_window_closes_not_the_rounded_header() {
+        let p = Pacer::new(true, Limits::default(), Some(8));
+        let k = keys(Service::ResourceGraph, "t", None);
+        let before = Instant::now();
+        for _ in 0..15 {
+            p.admit(&k).await;
+        }
+        let opened = (*lock(&p.bucket(&k[0]).window_start)).expect("window");
+        assert!(opened >= before);
+        let mut h = HeaderMap::new();
+        h.insert("x-ms-user-quota-remaining", "0".parse().unwrap());
+        h.insert("x-ms-user-quota-resets-after", "00:00:06".parse().unwrap());
+        p.observe(Service::ResourceGraph, &k, &h);
+        let until = (*lock(&p.bucket(&k[0]).hold_until)).expect("a hold");
+        let want = opened + Duration::from_secs(5) + RG_MARGIN;
+        // `hold` re-adds the wait to its own clock reading: microseconds apart.
+        let off = until.max(want) - until.min(want);
+        assert!(off < Duration::from_millis(5), "{off:?}");
     }
 
     #[tokio::test]

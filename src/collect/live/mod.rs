@@ -209,7 +209,9 @@ pub async fn collect_live_async(cfg: &Config, opts: &LiveOptions) -> Result<Live
     // Marketplace agreements need the source tenant's plans, so they come
     // after both tenants' listings.
     if ctx.wants(Family::Arm) {
-        futures_util::future::join_all(auths.iter().map(|a| ctx.marketplace(a))).await;
+        // Read once for both tenants: at 100,000 resources it is seconds of parsing.
+        let plans = parents::plans_in_use(&ctx.raw, Side::Source).map_err(|e| e.to_string());
+        futures_util::future::join_all(auths.iter().map(|a| ctx.marketplace(a, &plans))).await;
     }
     let probes = if ctx.wants(Family::Graph) {
         probes::probe_identities(cfg, &auths, &writer).await?
@@ -759,7 +761,11 @@ impl Ctx<'_> {
     /// `arm/marketplace-agreements`: each plan of a source VM or disk, in its
     /// source subscription (source tenant) and in the disk target
     /// subscription (target tenant).
-    async fn marketplace(&self, auth: &TenantAuth) -> CollectionReport {
+    async fn marketplace(
+        &self,
+        auth: &TenantAuth,
+        plans: &std::result::Result<Vec<(String, parents::Plan)>, String>,
+    ) -> CollectionReport {
         let side = auth.side();
         let Some(spec) = arm::ALWAYS
             .iter()
@@ -767,8 +773,8 @@ impl Ctx<'_> {
         else {
             return self.give_up(side, "arm/marketplace-agreements", "internal: no request");
         };
-        let plans = match parents::plans_in_use(&self.raw, Side::Source) {
-            Ok(p) => p,
+        let plans = match plans {
+            Ok(p) => p.clone(),
             Err(e) => return self.give_up(side, spec.collection, &format!("not fetched: {e}")),
         };
         let mut targets: Vec<(String, parents::Plan)> = Vec::new();
