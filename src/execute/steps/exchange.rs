@@ -75,7 +75,7 @@ pub fn plan(
             problems.push(ctx.data_error(it, "its target mail user is not in the snapshot"));
             continue;
         };
-        let (Some(guid), Some(external)) = (&mbx.exchange_guid, &mbx.primary_smtp) else {
+        let (Some(guid), Some(primary)) = (&mbx.exchange_guid, &mbx.primary_smtp) else {
             problems.push(ctx.data_error(
                 it,
                 "the mailbox has no ExchangeGuid or primary SMTP address",
@@ -87,7 +87,45 @@ pub fn plan(
             .clone()
             .or_else(|| mu.primary_smtp.clone())
             .unwrap_or_else(|| mu.id.clone());
-        let (params, ps) = set_mail_user(&identity, guid, mbx, external);
+        // The target's external address stays when it already is one of the
+        // source's SMTP addresses (EXO-027 passes): changing it is a write
+        // for nothing. Else the source's primary address.
+        let current = pair
+            .target_external_lc
+            .as_deref()
+            .map(|x| x.strip_prefix("smtp:").unwrap_or(x));
+        let external = ctx
+            .inv
+            .proxy_addresses
+            .iter()
+            .find(|p| {
+                p.tenant == "source"
+                    && p.owner_kind == "mailbox"
+                    && p.owner_id == mbx.id
+                    && p.prefix == "smtp"
+                    && Some(p.value_lc.as_str()) == current
+            })
+            .map(|p| p.address.get(5..).unwrap_or(&p.value_lc).to_string())
+            .unwrap_or_else(|| primary.clone());
+        let (params, ps) = set_mail_user(&identity, guid, mbx, &external);
+        // Done when the mail user shows every value the step sets.
+        let mut expect = BTreeMap::from([(
+            "value.0.ExchangeGuid".to_string(),
+            Value::from(guid.clone()),
+        )]);
+        if let Some(a) = params.get("ArchiveGuid") {
+            expect.insert("value.0.ArchiveGuid".into(), a.clone());
+        }
+        if let Some(dn) = &mbx.legacy_exchange_dn {
+            expect.insert(
+                "value.0.EmailAddresses".into(),
+                Value::from(format!("X500:{dn}")),
+            );
+        }
+        expect.insert(
+            "value.0.ExternalEmailAddress".into(),
+            Value::from(format!("SMTP:{external}")),
+        );
         let mut s = step(
             format!("{}/set-mail-user", it.name),
             "set-mail-user",
@@ -103,10 +141,7 @@ pub fn plan(
                 "Get-MailUser",
                 Map::from_iter([("Identity".to_string(), Value::from(identity.clone()))]),
             )),
-            expect: BTreeMap::from([(
-                "value.0.ExchangeGuid".to_string(),
-                Value::from(guid.clone()),
-            )]),
+            expect,
         });
         s.runbook = Some(runbooks.section(EXCHANGE, &s.id, ps));
         for a in [
@@ -283,7 +318,7 @@ fn batches(
                 "Get-MigrationBatch",
                 Map::from_iter([("Identity".to_string(), Value::from(name))]),
             )),
-            expect: BTreeMap::new(),
+            expect: BTreeMap::from([("value.0.Identity".to_string(), Value::from(name))]),
         });
         s.after = after;
         let ps = format!(

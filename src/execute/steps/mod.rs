@@ -72,6 +72,8 @@ pub struct Ctx<'a> {
     pub arm: String,
     pub graph: String,
     pub exchange: String,
+    /// A registry's data plane, `{host}` for its login server (`https://{host}`).
+    pub acr: String,
     pub source_tenant_id: Option<String>,
     pub target_tenant_id: Option<String>,
     pub pairs: Vec<MailboxPair>,
@@ -183,6 +185,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         arm: endpoints["arm"].clone(),
         graph: endpoints["graph"].clone(),
         exchange: endpoints["exchange"].clone(),
+        acr: endpoints["acr"].clone(),
         source_tenant_id: tenant_id("source", &cfg.source, &snap.manifest.source),
         target_tenant_id: tenant_id("target", &cfg.target, &snap.manifest.target),
         pairs: derived::mailbox_pairs::compute(&inv),
@@ -466,6 +469,7 @@ fn resolve_endpoints(cfg: &Config) -> Result<BTreeMap<String, String>> {
         .map(|v| v.trim().trim_end_matches('/').to_string())
         .unwrap_or_else(|| exchange_default.to_string());
     Ok(BTreeMap::from([
+        ("acr".to_string(), e.acr),
         ("arm".to_string(), e.arm),
         ("exchange".to_string(), exchange),
         ("graph".to_string(), e.graph),
