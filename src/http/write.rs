@@ -282,10 +282,12 @@ impl WriteClient {
                 let token = self.acr_token(url, auth).await?;
                 (Bearer::Fixed(token), Vec::new())
             }
-            other => return Err(Error::Runtime(format!(
+            other => {
+                return Err(Error::Runtime(format!(
                 "{} steps are not sent by this build of xtenant apply; run them from the runbook",
                 other.as_str()
-            ))),
+            )))
+            }
         };
         let body = match body.filter(|b| !b.is_null()) {
             Some(b) => Payload::Json(b),
