@@ -802,7 +802,7 @@ async fn exists(
                 &check.method,
                 &check.url,
                 check.body.as_ref(),
-                step.service,
+                check.service(step),
                 auth,
                 None,
             )
