@@ -769,7 +769,9 @@ fn all_writes(sim: &SimHandle) -> Vec<xtenant::sim::serve::log::LogEntry> {
 #[test]
 fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment() {
     let started = std::time::Instant::now();
-    let st = setup_for("acr,exchange", &[]);
+    // --remediate: mailboxes held back only by their target mail user's
+    // missing stamps are planned too; their Set-MailUser is the fix.
+    let st = setup_for("acr,exchange", &["--remediate"]);
     // Image versions are copied by the Gallery Share App (the demo's
     // [identities.gallery], with Reader on the source gallery), registries
     // and mailboxes by the migration identity: apply signs in as one
@@ -824,6 +826,15 @@ fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment(
     assert_eq!(kinds("image-version"), 3);
     assert!(kinds("mailbox") >= 10, "{}", kinds("mailbox"));
     assert_eq!(kinds("migration-batch"), 1);
+    let planned = |n: &str| items.iter().any(|i| i["name"] == n);
+    for m in ["x500.missing", "external.wrong", "archive.missing"] {
+        assert!(planned(&format!("{m}@contoso.com")), "{m} is not planned");
+    }
+    // A different ExchangeGuid, or an archive the source lacks, is not a
+    // missing stamp: a person decides.
+    for m in ["guid.mismatch", "archive.extra"] {
+        assert!(!planned(&format!("{m}@contoso.com")), "{m} is planned");
+    }
     let imports = by_action("import-image");
     assert!(imports >= 2, "{imports}");
 
@@ -930,8 +941,10 @@ fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment(
             .count()
     };
     assert_eq!(stamps, sent("set-mail-user"), "{exo:#?}");
+    // The ready mail users were stamped already; the three above were not.
+    assert_eq!(stamps, 3, "{exo:#?}");
     eprintln!(
-        "figures: {} items; {imports} imports, {} image definitions, 3 versions, {stamps} of {set_steps} mail users stamped (the rest already were), 1 batch; {} writes ({} ARM), {} reads by apply; {:.1} s",
+        "figures: {} items; {imports} imports, {} image definitions, 3 versions, {stamps} of {set_steps} mail users stamped (the rest already were), 1 batch; {} writes ({} ARM, the rest Exchange), {} reads by apply; {:.1} s of apply",
         items.len(),
         defs.len(),
         writes.len(),
