@@ -283,10 +283,7 @@ pub fn imported(sh: &Shared, registry_id: &str) -> BTreeMap<String, BTreeMap<Str
 /// A registry's data plane as the writes left it: the owning tenant, and the
 /// tags imported into it (repository -> tag -> digest). Registries created
 /// by a PUT are found here too (the export's data plane does not have them).
-pub fn data_plane(
-    sh: &Shared,
-    host: &str,
-) -> Option<(usize, BTreeMap<String, BTreeMap<String, String>>)> {
+pub fn data_plane(sh: &Shared, host: &str) -> Option<(usize, crate::sim::serve::acr::Imported)> {
     let host = host.to_ascii_lowercase();
     let login_of = |v: &Value| {
         v.pointer("/properties/loginServer")
