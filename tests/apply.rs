@@ -944,11 +944,14 @@ fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment(
     // The ready mail users were stamped already; the three above were not.
     assert_eq!(stamps, 3, "{exo:#?}");
     eprintln!(
-        "figures: {} items; {imports} imports, {} image definitions, 3 versions, {stamps} of {set_steps} mail users stamped (the rest already were), 1 batch; {} writes ({} ARM, the rest Exchange), {} reads by apply; {:.1} s of apply",
+        "figures: {} items; {imports} imports, {} gallery, {} image definitions, 3 versions, {stamps} of {set_steps} mail users stamped (the rest already were), 1 batch; {} writes ({} ARM, {} of them identical repeats of a shared gallery or image PUT; {} Exchange), {} reads by apply; {:.1} s of apply",
         items.len(),
+        galleries.len(),
         defs.len(),
         writes.len(),
-        arm_writes,
+        arm_writes - 1,
+        writes.iter().filter(|w| w.service == "arm" && !w.created).count(),
+        writes.iter().filter(|w| w.service == "exchange").count(),
         sum.stats.reads + gsum.stats.reads,
         sum.elapsed.as_secs_f64() + gsum.elapsed.as_secs_f64()
     );
