@@ -113,13 +113,22 @@ fn setup(extra_plan_args: &[&str]) -> Setup {
 
 /// As [`setup`], for the given `--workload` list.
 fn setup_for(workloads: &str, extra_plan_args: &[&str]) -> Setup {
+    setup_edited(workloads, extra_plan_args, |c| c)
+}
+
+/// As [`setup_for`], planning and applying with the demo config changed by `edit`.
+fn setup_edited(
+    workloads: &str,
+    extra_plan_args: &[&str],
+    edit: impl Fn(String) -> String,
+) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let sim = sim_with_log(dir.path());
     for f in ["usermapping.csv", "batch-wave1.csv"] {
         std::fs::copy(demo_dir().join(f), dir.path().join(f)).expect("copy user file");
     }
     let config = dir.path().join("xtenant.toml");
-    std::fs::write(&config, config_text(&sim, dir.path())).expect("config");
+    std::fs::write(&config, edit(config_text(&sim, dir.path()))).expect("config");
     let out = dir.path().join("demo");
     let (code, err) = run_cli(&["demo", "--out", s(&out)]);
     assert!(code <= 1, "demo: {code} {err}");
@@ -438,7 +447,18 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
 
 /// An admin's ARM request to the simulator, outside apply (the drift).
 fn admin(sim: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
-    let tok = sim.token(SOURCE, ARM, "admin");
+    admin_in(sim, SOURCE, method, path, body)
+}
+
+/// [`admin`] in the given tenant.
+fn admin_in(
+    sim: &SimHandle,
+    tenant: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> u16 {
+    let tok = sim.token(tenant, ARM, "admin");
     let url = format!("{}/arm{path}", sim.base_url());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1102,5 +1122,116 @@ fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment(
     eprintln!(
         "wall time of the test: {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn a_registry_that_does_not_exist_is_checked_created_and_imported_into_once() {
+    // contosotoolsacr goes to a new registry, fabrikamtoolsacr, in an
+    // existing target resource group.
+    let st = setup_edited("acr", &[], |c| {
+        c.replace(
+            "target_subscription_id = \"e3f1a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a03\"\ntarget_resource_group = \"rg-registries\"",
+            "target_subscription_id = \"7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c04\"\ntarget_resource_group = \"rg-shared\"",
+        )
+        .replace(
+            "[acr.targets]\n",
+            "[acr.targets]\ncontosotoolsacr = \"fabrikamtoolsacr\"\n",
+        )
+    });
+    let plan = plan_json(&st.plan);
+    let steps: Vec<&Value> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|i| i["steps"].as_array().expect("steps").iter())
+        .collect();
+    let actions: Vec<&str> = steps.iter().filter_map(|s| s["action"].as_str()).collect();
+    assert_eq!(
+        &actions[..2],
+        ["check-registry-name", "create-registry"],
+        "{actions:?}"
+    );
+    let imports = actions.iter().filter(|a| **a == "import-image").count();
+    // The operator's grant the import needs (as in the test above).
+    let reg = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosotoolsacr";
+    let put = admin(
+        &st.sim,
+        reqwest::Method::PUT,
+        &format!("{reg}/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-0000000ac402?api-version=2022-04-01"),
+        Some(serde_json::json!({"properties": {
+            "roleDefinitionId": "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "principalId": MIGRATOR_SOURCE, "principalType": "User"}})),
+    );
+    assert!(put == 200 || put == 201, "grant Reader: {put}");
+    // ... and the import rights where the registry is to be created
+    // (without them the re-check skips the item with ACR-005).
+    let rg = "/subscriptions/7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c04/resourceGroups/rg-shared";
+    let put = admin_in(
+        &st.sim,
+        TARGET,
+        reqwest::Method::PUT,
+        &format!("{rg}/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-0000000ac403?api-version=2022-04-01"),
+        Some(serde_json::json!({"properties": {
+            "roleDefinitionId": "/subscriptions/7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c04/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+            "principalId": MIGRATOR_TARGET, "principalType": "User"}})),
+    );
+    assert!(put == 200 || put == 201, "grant Contributor: {put}");
+    let sum = apply::run(opts(&st)).expect("apply");
+    assert_eq!(sum.exit_code, 0, "{sum:#?}");
+    let created: Vec<String> = created_paths(&st)
+        .into_iter()
+        .filter(|c| c.contains("fabrikamtoolsacr"))
+        .collect();
+    // The registry once, each tag once.
+    assert_eq!(created.len(), 1 + imports, "{created:#?}");
+    assert_eq!(
+        created
+            .iter()
+            .filter(|c| c.ends_with("/fabrikamtoolsacr"))
+            .count(),
+        1
+    );
+    let tags = st.sim.imported_tags(
+        "/subscriptions/7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c04/resourceGroups/rg-shared/providers/Microsoft.ContainerRegistry/registries/fabrikamtoolsacr",
+    );
+    assert_eq!(tags.values().map(|t| t.len()).sum::<usize>(), imports);
+
+    // A fresh apply (its own journal, no re-check: the name is ours now)
+    // finds the registry Succeeded, the name check and every tag done.
+    let before = all_writes(&st.sim).len();
+    let mut o = opts(&st);
+    o.journal = Some(st.dir.path().join("again.journal.jsonl"));
+    o.recheck = false;
+    let again = apply::run(o).expect("apply again");
+    assert_eq!(again.exit_code, 0, "{again:#?}");
+    assert_eq!(
+        all_writes(&st.sim).len(),
+        before,
+        "{:#?}",
+        all_writes(&st.sim)
+    );
+    let j = journal::read(&st.dir.path().join("again.journal.jsonl")).expect("journal");
+    for id in ["contosotoolsacr/check-name", "contosotoolsacr/registry"] {
+        assert!(
+            j.iter()
+                .any(|e| e.step_id.as_deref() == Some(id) && e.event == Event::AlreadyDone),
+            "{id}: {j:#?}"
+        );
+    }
+
+    // verify reads the new registry's data plane: every tag with the source digest.
+    let (report, _) = xtenant::execute::verify::run(&xtenant::execute::verify::VerifyOptions {
+        plan: st.plan.clone(),
+        journal: None,
+        out: None,
+        config: Some(st.config.clone()),
+        auth: None,
+    })
+    .expect("verify");
+    assert_eq!(
+        report.summary.get("verified").copied(),
+        Some(1),
+        "{report:#?}"
     );
 }

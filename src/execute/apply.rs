@@ -696,8 +696,10 @@ async fn run_step(ctx: &Ctx<'_>, item: &PlanItem, step: &Step) -> Result<Option<
     // The bound is on requests in flight, not on operations: a 30 s
     // operation being polled must not hold a slot others could send with.
     let permit = ctx.permits.acquire().await;
-    // Read before write.
-    if let Some(check) = step.exists_check.as_ref().filter(|_| step.is_write()) {
+    // Read before write; and before a name check, whose name our own
+    // earlier creation holds (then the check is done, not a conflict).
+    let reads_first = step.is_write() || step.action == "check-registry-name";
+    if let Some(check) = step.exists_check.as_ref().filter(|_| reads_first) {
         match exists(ctx, step, check, auth).await {
             Ok(Some(status)) => {
                 let mut e = ctx.entry(item, Some(step), Event::AlreadyDone);
