@@ -323,7 +323,7 @@ fn set_mail_user(sh: &Shared, ti: usize, t: &Tenant, params: &Value) -> Reply {
                 *a = format!("smtp:{}", &a[5..]);
             }
         }
-        addrs.retain(|a| !a[5.min(a.len())..].eq_ignore_ascii_case(&p));
+        addrs.retain(|a| !a.get(5..).is_some_and(|x| x.eq_ignore_ascii_case(&p)));
         addrs.insert(0, format!("SMTP:{p}"));
         o.insert("PrimarySmtpAddress".into(), p.into());
     }
