@@ -389,12 +389,12 @@ fn demo_report_works_in_a_real_browser() {
     // Typing in the filter box narrows too, and the readiness select on top.
     b.open(&url);
     let typed = b.eval(
-        "(() => { const f = document.getElementById('filter'); f.value = 'EXO-009';\
+        "(() => { const f = document.getElementById('filter'); f.value = 'PP-016';\
          f.dispatchEvent(new Event('input')); return document.querySelectorAll(\
          'table.items tbody tr:not([hidden])').length; })()",
     );
     let typed = typed.as_u64().expect("count");
-    assert!(typed >= 1, "EXO-009 blocks the demo's mailboxes");
+    assert!(typed >= 1, "PP-016 blocks the demo's environments");
     let blocked_only = b.eval(
         "(() => { const f = document.getElementById('filter'); f.value = '';\
          f.dispatchEvent(new Event('input')); const s = document.getElementById('readiness');\
@@ -422,9 +422,9 @@ fn demo_report_works_in_a_real_browser() {
     );
 
     // A deep link to a rule opens and shows its card.
-    b.open(&format!("{url}#rule-EXO-009"));
+    b.open(&format!("{url}#rule-PP-016"));
     assert_eq!(
-        b.eval("document.getElementById('rule-EXO-009').open"),
+        b.eval("document.getElementById('rule-PP-016').open"),
         json!(true)
     );
 

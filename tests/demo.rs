@@ -191,75 +191,74 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         &["GAL-004"],
         &[],
     );
-    // Mailboxes: the target organization relationship names a wrong tenant
-    // id (EXO-009), which holds every mailbox back; each planted mailbox has
-    // its own object-check failure on top.
+    // Mailboxes: the organisation prerequisites are done today (the target
+    // relationship's mistyped tenant id, EXO-009, is a day-1 case); each
+    // planted mailbox has its own object-check failure, the others are ready.
     e(
         "mailbox",
         "guid.mismatch@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-021"],
+        &["EXO-021"],
         &[],
     );
     e(
         "mailbox",
         "archive.missing@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-022"],
+        &["EXO-022"],
         &[],
     );
     e(
         "mailbox",
         "archive.extra@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-022"],
+        &["EXO-022"],
         &[],
     );
     e(
         "mailbox",
         "x500.missing@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-023"],
+        &["EXO-023"],
         &[],
     );
     e(
         "mailbox",
         "external.wrong@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-027"],
+        &["EXO-027"],
         &[],
     );
     e(
         "mailbox",
         "primary.foreign@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-025", "EXO-026"],
+        &["EXO-025", "EXO-026"],
         &[],
     );
     e(
         "mailbox",
         "proxy.foreign@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-026"],
+        &["EXO-026"],
         &[],
     );
     e(
         "mailbox",
         "not.in.scope@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-020"],
+        &["EXO-020"],
         &[],
     );
     e(
         "mailbox",
         "no.target@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-019"],
+        &["EXO-019"],
         &[],
     );
     // The readiness cases of the wider Exchange pack: one mailbox per rule,
-    // blockers first, then warnings (still blocked by EXO-009, with the
-    // warning to review).
+    // blockers first, then warnings (to review).
     for (name, rule) in [
         ("licence.missing@contoso.com", "EXO-018"),
         ("x500.history@contoso.com", "EXO-024"),
@@ -273,14 +272,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         ("duplicate.batch@contoso.com", "EXO-039"),
         ("batch.source@contoso.com", "EXO-040"),
     ] {
-        e("mailbox", name, Blocked, &["EXO-009", rule], &[]);
+        e("mailbox", name, Blocked, &[rule], &[]);
     }
     // An early licence provisioned a target mailbox: no mail user to pair with.
     e(
         "mailbox",
         "licensed.early@contoso.com",
         Blocked,
-        &["EXO-009", "EXO-019", "EXO-028"],
+        &["EXO-019", "EXO-028"],
         &[],
     );
     for (name, rule) in [
@@ -291,7 +290,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
         ("small.receive@contoso.com", "EXO-043"),
         ("customer.key@contoso.com", "EXO-044"),
     ] {
-        e("mailbox", name, Blocked, &["EXO-009"], &[rule]);
+        e("mailbox", name, NeedsReview, &[], &[rule]);
     }
     // Power Platform: the guest admin in Fabrikam holds no admin role
     // (PP-016), which holds back every environment; each environment has its
@@ -374,11 +373,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Want> {
     m
 }
 
-fn default_for(item: &ItemResult) -> Want {
-    match item.kind.as_str() {
-        "mailbox" => (Readiness::Blocked, vec!["EXO-009"], vec![]),
-        _ => (Readiness::Ready, vec![], vec![]),
-    }
+/// An item not planted is ready today (mailboxes too: the organisation
+/// prerequisites are done).
+fn default_for(_item: &ItemResult) -> Want {
+    (Readiness::Ready, vec![], vec![])
 }
 
 #[test]
@@ -482,14 +480,15 @@ fn planted_identity_cases_have_exact_findings() {
             "not allowed: Microsoft.Compute/disks/beginGetAccess/action".into()
         )]
     );
-    // The wrong tenant id in the target organization relationship.
+    // The target organization relationship names the source tenant today;
+    // its mistyped tenant id is a day-1 case.
     let orgrel = status("EXO-009", "target organization relationship");
-    assert_eq!(orgrel.len(), 1);
-    assert_eq!(orgrel[0].0, "fail");
+    assert!(orgrel.iter().all(|(st, _)| st == "pass"), "{orgrel:?}");
+    let (st, why) = finding_of(day_1(), "EXO-009", "target organization relationship");
+    assert_eq!(st, "fail");
     assert!(
-        orgrel[0].1.contains("8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c"),
-        "{}",
-        orgrel[0].1
+        why.contains("8f1c2b3a-0d4e-4f5a-9b6c-7d8e9f0a1b2c"),
+        "{why}"
     );
 }
 
@@ -932,10 +931,10 @@ fn day_1_planted_org_level_failures_have_exact_findings_and_pass_today() {
         finding_of(day_1(), "EXO-012", "organization config of source").0,
         "pass"
     );
-    // The relationship whose DomainNames was right on day 1 and mistyped since.
+    // The relationship whose DomainNames was mistyped on day 1 and fixed since.
     assert_eq!(
         finding_of(day_1(), "EXO-009", "target organization relationship").0,
-        "pass"
+        "fail"
     );
 }
 
@@ -944,8 +943,8 @@ fn day_1_org_level_failures_hold_back_every_item_of_their_kind() {
     let org = |kind: &str| -> &'static [&'static str] {
         match kind {
             "mailbox" => &[
-                "EXO-001", "EXO-002", "EXO-003", "EXO-004", "EXO-006", "EXO-007", "EXO-010",
-                "EXO-012", "EXO-013", "EXO-014", "EXO-016",
+                "EXO-001", "EXO-002", "EXO-003", "EXO-004", "EXO-006", "EXO-007", "EXO-009",
+                "EXO-010", "EXO-012", "EXO-013", "EXO-014", "EXO-016",
             ],
             "image-version" => &["GAL-002", "GAL-006"],
             "environment" | "mapped-user" => &["PP-012"],

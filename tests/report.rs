@@ -114,12 +114,12 @@ fn demo_reports_hold_what_the_docs_promise() {
         assert!(row[col("owner")].is_empty() && row[col("due_date")].is_empty());
         assert!(!row[col("remediation")].is_empty(), "{row:?}");
     }
-    // EXO-009 is organisation-level: one row, holding back every mailbox.
-    let exo = plan
+    // PP-016 is organisation-level: one row, holding back every environment.
+    let pp = plan
         .iter()
-        .find(|row| row[col("rule_id")] == "EXO-009")
-        .expect("EXO-009 in the plan");
-    assert_eq!(exo[col("items_affected")], "44");
+        .find(|row| row[col("rule_id")] == "PP-016")
+        .expect("PP-016 in the plan");
+    assert_eq!(pp[col("items_affected")], "4");
     // Lists are joined with "; ".
     let multi = r.items.iter().find(|i| i.blockers.len() > 1);
     if let Some(i) = multi {
@@ -198,7 +198,7 @@ fn demo_reports_hold_what_the_docs_promise() {
 
     let md = read(&out.join("summary.md"));
     assert!(md.contains("| workload | ready | needs review | blocked | not assessed | total |"));
-    assert!(md.contains("| EXO-009 | 44 |"), "{md}");
+    assert!(md.contains("| PP-016 | 4 |"), "{md}");
     assert!(md.lines().count() < 60, "short enough for a CI summary");
     let json: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
     assert_eq!(json["format"], "xtenant-report-summary");

@@ -659,7 +659,8 @@ fn runbook_section(p: &Plan, step: &Step) -> Option<String> {
 }
 
 /// Whether `v` has every `expect` value at its dotted path (strings compared
-/// without case: ARM echoes ids in its own casing).
+/// without case: ARM echoes ids in its own casing). A path that ends at an
+/// array matches a scalar it contains (an address in `EmailAddresses`).
 pub fn matches(v: &Value, expect: &BTreeMap<String, Value>) -> bool {
     expect.iter().all(|(path, want)| {
         let mut cur = v;
@@ -674,9 +675,13 @@ pub fn matches(v: &Value, expect: &BTreeMap<String, Value>) -> bool {
                 None => return false,
             }
         }
-        match (cur, want) {
+        let same = |a: &Value, b: &Value| match (a, b) {
             (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
             (a, b) => a == b,
+        };
+        match (cur, want) {
+            (Value::Array(items), w) if !w.is_array() => items.iter().any(|i| same(i, w)),
+            (a, b) => same(a, b),
         }
     })
 }
@@ -691,8 +696,10 @@ async fn run_step(ctx: &Ctx<'_>, item: &PlanItem, step: &Step) -> Result<Option<
     // The bound is on requests in flight, not on operations: a 30 s
     // operation being polled must not hold a slot others could send with.
     let permit = ctx.permits.acquire().await;
-    // Read before write.
-    if let Some(check) = step.exists_check.as_ref().filter(|_| step.is_write()) {
+    // Read before write; and before a name check, whose name our own
+    // earlier creation holds (then the check is done, not a conflict).
+    let reads_first = step.is_write() || step.action == "check-registry-name";
+    if let Some(check) = step.exists_check.as_ref().filter(|_| reads_first) {
         match exists(ctx, step, check, auth).await {
             Ok(Some(status)) => {
                 let mut e = ctx.entry(item, Some(step), Event::AlreadyDone);
@@ -797,7 +804,7 @@ async fn exists(
                 &check.method,
                 &check.url,
                 check.body.as_ref(),
-                step.service,
+                check.service(step),
                 auth,
                 None,
             )
@@ -834,6 +841,9 @@ mod tests {
         assert!(!matches(&v, &e("value.1.ExchangeGuid", "abc")));
         assert!(!matches(&v, &e("properties.provisioningState", "Creating")));
         assert!(matches(&v, &BTreeMap::new()));
+        let mu = serde_json::json!({"value": [{"EmailAddresses": ["SMTP:a@b", "X500:/o=x/cn=a"]}]});
+        assert!(matches(&mu, &e("value.0.EmailAddresses", "x500:/O=X/cn=a")));
+        assert!(!matches(&mu, &e("value.0.EmailAddresses", "x500:/o=y")));
     }
 
     #[test]

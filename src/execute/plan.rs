@@ -208,6 +208,19 @@ pub struct ExistsCheck {
     pub expect: BTreeMap<String, Value>,
 }
 
+impl ExistsCheck {
+    /// The service (token audience) the check is read with: its step's,
+    /// except a registry data-plane URL (`…/acr/v1/…`), which an import step
+    /// (an ARM request) checks with a registry token.
+    pub fn service(&self, step: &Step) -> Service {
+        if self.url.contains("/acr/v1/") {
+            Service::Acr
+        } else {
+            step.service
+        }
+    }
+}
+
 impl Plan {
     /// Sets `digest` from the rest of the plan.
     pub fn seal(&mut self) -> Result<()> {

@@ -135,6 +135,15 @@ pub fn judge(results: &assess::Results, items: &[&PlanItem]) -> BTreeMap<String,
                 reason: "the item is no longer in the source tenant's inventory".into(),
             }),
             Some(r) if r.readiness == Readiness::Ready => None,
+            // Held back only by rules the plan does not re-run: those its
+            // own steps fix (a mail user's stamps, `plan --remediate`).
+            Some(r)
+                if r.readiness == Readiness::Blocked
+                    && r.review.is_empty()
+                    && r.blockers.iter().all(|b| !it.rules.contains(b)) =>
+            {
+                None
+            }
             Some(r) => {
                 let rule = r
                     .blockers

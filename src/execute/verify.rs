@@ -3,7 +3,9 @@
 //! a copied disk exists with the source disk's size and SKU (from the
 //! snapshot the plan was made from), and every executed step with an exists
 //! check passes it again (imported tags carry the source digest, image
-//! versions and registries are `Succeeded`, a batch exists). Writes
+//! versions and registries are `Succeeded`, a mail user carries the
+//! source's GUIDs and addresses, a batch exists), and a copied image version
+//! is replicated to every target region it asked for. Writes
 //! `verify.json` and `verify.csv` (planned / executed / verified / failed per
 //! item, the columns docs/reports.md describes).
 
@@ -192,6 +194,9 @@ async fn verify_item(
         if s.action == "create-disk" {
             checks.push(disk_check(it, s, source, fresh));
         }
+        if s.action == "copy-image-version" {
+            checks.push(replication_check(s, client, &auths[1]).await);
+        }
         let Some(c) = s.exists_check.as_ref().filter(|_| s.is_write()) else {
             continue;
         };
@@ -203,7 +208,7 @@ async fn verify_item(
             Tenant::Target => &auths[1],
         };
         let r = client
-            .send(&c.method, &c.url, c.body.as_ref(), s.service, auth, None)
+            .send(&c.method, &c.url, c.body.as_ref(), c.service(s), auth, None)
             .await;
         let (ok, detail) = match r {
             Ok(r) if r.ok() => {
@@ -246,6 +251,80 @@ async fn verify_item(
         skipped,
         state: state.into(),
         checks,
+    }
+}
+
+/// The copied image version is replicated to every region its step asked
+/// for (`replicationStatus.summary[].state` = `Completed`; a version still
+/// replicating fails the check, verify again later).
+async fn replication_check(s: &plan::Step, client: &WriteClient, auth: &TenantAuth) -> Check {
+    let what = format!("{} (replicated to its target regions)", s.id);
+    let norm = |r: &str| r.replace(' ', "").to_ascii_lowercase();
+    let wanted: Vec<String> = s
+        .body
+        .as_ref()
+        .and_then(|b| b.pointer("/properties/publishingProfile/targetRegions"))
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("name").and_then(serde_json::Value::as_str))
+        .map(norm)
+        .collect();
+    let Some(url) = s.url.as_deref() else {
+        return Check {
+            what,
+            ok: false,
+            detail: "the step has no URL".into(),
+        };
+    };
+    let url = format!("{url}&$expand=ReplicationStatus");
+    let r = match client.get(&url, s.service, auth).await {
+        Ok(r) if r.ok() => r,
+        Ok(r) => {
+            return Check {
+                what,
+                ok: false,
+                detail: r.error_text(),
+            }
+        }
+        Err(e) => {
+            return Check {
+                what,
+                ok: false,
+                detail: e.to_string(),
+            }
+        }
+    };
+    let v = r.json().unwrap_or_default();
+    let done: Vec<String> = v
+        .pointer("/properties/replicationStatus/summary")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|x| {
+            x.get("state")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|st| st.eq_ignore_ascii_case("Completed"))
+        })
+        .filter_map(|x| x.get("region").and_then(serde_json::Value::as_str))
+        .map(norm)
+        .collect();
+    let missing: Vec<&String> = wanted.iter().filter(|w| !done.contains(w)).collect();
+    Check {
+        what,
+        ok: missing.is_empty() && !wanted.is_empty(),
+        detail: if missing.is_empty() {
+            format!("replicated to {}", wanted.join(", "))
+        } else {
+            format!(
+                "not (yet) replicated to {}",
+                missing
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
     }
 }
 

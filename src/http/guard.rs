@@ -68,7 +68,7 @@ const SECRET_ACTIONS: &[&str] = &[
 /// An allowed origin is exact, or `scheme://*.suffix` for every host under
 /// the suffix (registries: `https://*.azurecr.io`, whose login servers are
 /// only known from ARM).
-fn origin_matches(allowed: &str, origin: &str) -> bool {
+pub fn origin_matches(allowed: &str, origin: &str) -> bool {
     if let Some((scheme, suffix)) = allowed.split_once("://*.") {
         let want = format!("{}://", scheme.to_ascii_lowercase());
         return origin

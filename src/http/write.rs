@@ -8,7 +8,7 @@
 //! 10/s refill, the published write limits); 429 and 5xx are retried at the
 //! server's `Retry-After`.
 
-use crate::auth::{redact, TenantAuth};
+use crate::auth::{redact, Secret, TenantAuth};
 use crate::error::{Error, Result};
 use crate::execute::plan::{canonical_json, Plan, Service as PlanService};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -248,16 +248,40 @@ impl WriteClient {
             .iter()
             .map(|s| s.to_ascii_lowercase())
             .collect();
-        if !token_origins.contains(&o) {
+        if !token_origins
+            .iter()
+            .any(|t| super::guard::origin_matches(t, &o))
+        {
             return Err(Error::Runtime(format!(
                 "refused before sending: {o} is not one of the {}'s configured endpoints ({}); the token is only sent there\n  fix: plan again with the same [endpoints] as this config, or pass the config the plan was made with",
                 auth.describe(),
                 token_origins.join(", ")
             )));
         }
-        let token_service = match service {
-            PlanService::Arm => super::Service::Arm,
-            PlanService::Graph => super::Service::Graph,
+        let (bearer, headers) = match service {
+            PlanService::Arm => (Bearer::Service(super::Service::Arm), Vec::new()),
+            PlanService::Graph => (Bearer::Service(super::Service::Graph), Vec::new()),
+            PlanService::Exchange => {
+                // The headers the EXO module sends: the cmdlet, JSON answers,
+                // and the anchor that routes to the tenant's forest.
+                let cmdlet = body
+                    .and_then(|b| b.pointer("/CmdletInput/CmdletName"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                (
+                    Bearer::Service(super::Service::Exchange),
+                    crate::collect::exchange::fetch::headers(cmdlet, auth.tenant_id()),
+                )
+            }
+            PlanService::Acr => {
+                if !method.eq_ignore_ascii_case("GET") {
+                    return Err(Error::Runtime(format!(
+                        "{method} {shown}: xtenant apply only reads a registry's data plane"
+                    )));
+                }
+                let token = self.acr_token(url, auth).await?;
+                (Bearer::Fixed(token), Vec::new())
+            }
             other => {
                 return Err(Error::Runtime(format!(
                 "{} steps are not sent by this build of xtenant apply; run them from the runbook",
@@ -265,31 +289,165 @@ impl WriteClient {
             )))
             }
         };
+        let body = match body.filter(|b| !b.is_null()) {
+            Some(b) => Payload::Json(b),
+            None => Payload::None,
+        };
+        self.send_retrying(method, url, body, &bearer, &headers, auth, aux)
+            .await
+    }
+
+    /// A registry access token for the repository (or catalog) `url` reads:
+    /// the tenant's ARM token exchanged for a refresh token
+    /// (`POST {base}/oauth2/exchange`), that for an access token with the
+    /// read scope (`POST {base}/oauth2/token`). Neither creates anything.
+    async fn acr_token(&self, url: &str, auth: &TenantAuth) -> Result<Secret> {
+        let shown = redact(url);
+        let bad = || {
+            Error::Runtime(format!(
+                "{shown} is not a registry data-plane URL of the configured [endpoints] acr ({})",
+                auth.endpoints().acr
+            ))
+        };
+        let i = url.find("/acr/v1/").ok_or_else(bad)?;
+        let (base, path) = (&url[..i], &url[i + "/acr/v1/".len()..]);
+        let (pre, post) = auth.endpoints().acr.split_once("{host}").ok_or_else(bad)?;
+        let lower = base.to_ascii_lowercase();
+        let host = lower
+            .strip_prefix(&pre.to_ascii_lowercase())
+            .and_then(|h| h.strip_suffix(&post.to_ascii_lowercase()))
+            .filter(|h| !h.is_empty() && !h.contains('/'))
+            .ok_or_else(bad)?
+            .to_string();
+        let path = path.split('?').next().unwrap_or_default();
+        let scope = if path == "_catalog" {
+            "registry:catalog:*".to_string()
+        } else {
+            let repo = ["/_tags", "/_manifests"]
+                .iter()
+                .find_map(|m| path.find(m).map(|j| &path[..j]))
+                .ok_or_else(bad)?;
+            format!("repository:{repo}:metadata_read")
+        };
+        let arm = auth.token(super::Service::Arm).await?;
+        let form = vec![
+            ("grant_type", Secret::new("access_token")),
+            ("service", Secret::new(&host)),
+            ("tenant", Secret::new(auth.tenant_id())),
+            ("access_token", arm.token),
+        ];
+        let refresh = self
+            .acr_form(
+                &format!("{base}/oauth2/exchange"),
+                form,
+                "refresh_token",
+                auth,
+            )
+            .await?;
+        let form = vec![
+            ("grant_type", Secret::new("refresh_token")),
+            ("service", Secret::new(&host)),
+            ("scope", Secret::new(&scope)),
+            ("refresh_token", refresh),
+        ];
+        self.acr_form(&format!("{base}/oauth2/token"), form, "access_token", auth)
+            .await
+    }
+
+    async fn acr_form(
+        &self,
+        url: &str,
+        form: Vec<(&'static str, Secret)>,
+        field: &str,
+        auth: &TenantAuth,
+    ) -> Result<Secret> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        let r = self
+            .send_retrying(
+                "POST",
+                url,
+                Payload::Form(&form),
+                &Bearer::None,
+                &[],
+                auth,
+                None,
+            )
+            .await?;
+        if !r.ok() {
+            return Err(Error::Runtime(format!(
+                "POST {}: {}",
+                redact(url),
+                r.error_text()
+            )));
+        }
+        r.json()
+            .and_then(|v| v.get(field).and_then(Value::as_str).map(Secret::new))
+            .filter(|t| !t.expose().is_empty())
+            .ok_or_else(|| {
+                Error::Runtime(format!("POST {}: the answer has no {field}", redact(url)))
+            })
+    }
+
+    /// Sends one request, retrying 429, 5xx and transport failures at the
+    /// server's `Retry-After` (else a doubling backoff).
+    #[allow(clippy::too_many_arguments)]
+    async fn send_retrying(
+        &self,
+        method: &str,
+        url: &str,
+        body: Payload<'_>,
+        bearer: &Bearer,
+        headers: &[(&'static str, String)],
+        auth: &TenantAuth,
+        aux: Option<&TenantAuth>,
+    ) -> Result<WriteResponse> {
+        let shown = redact(url);
         let m = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::Runtime(format!("not an HTTP method: {method}")))?;
         let correlation = random_id();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let token = auth.token(token_service).await?;
             let mut rb = self
                 .http
                 .request(m.clone(), url)
-                .bearer_auth(token.token.expose())
                 .header("x-ms-correlation-request-id", &correlation)
                 .header("x-ms-client-request-id", random_id());
-            if let Some(a) = aux {
-                let t = a.token(token_service).await?;
-                rb = rb.header(
-                    "x-ms-authorization-auxiliary",
-                    format!("Bearer {}", t.token.expose()),
-                );
+            match bearer {
+                Bearer::Service(s) => {
+                    let token = auth.token(*s).await?;
+                    rb = rb.bearer_auth(token.token.expose());
+                    if let Some(a) = aux {
+                        let t = a.token(*s).await?;
+                        rb = rb.header(
+                            "x-ms-authorization-auxiliary",
+                            format!("Bearer {}", t.token.expose()),
+                        );
+                    }
+                }
+                Bearer::Fixed(t) => rb = rb.bearer_auth(t.expose()),
+                Bearer::None => {}
             }
-            if let Some(b) = body.filter(|b| !b.is_null()) {
-                rb = rb.json(b);
+            for (k, v) in headers {
+                rb = rb.header(*k, v);
+            }
+            match &body {
+                Payload::Json(b) => rb = rb.json(b),
+                Payload::Form(f) => {
+                    let text = url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(f.iter().map(|(k, v)| (*k, v.expose())))
+                        .finish();
+                    rb = rb
+                        .header(
+                            reqwest::header::CONTENT_TYPE,
+                            "application/x-www-form-urlencoded",
+                        )
+                        .body(text);
+                }
+                Payload::None => {}
             }
             let sent = rb.send().await;
-            let (status, headers, bytes) = match sent {
+            let (status, headers_got, bytes) = match sent {
                 Ok(r) => {
                     let status = r.status().as_u16();
                     let headers = r.headers().clone();
@@ -306,8 +464,8 @@ impl WriteClient {
             };
             if retry && attempt <= self.opts.max_retries {
                 self.retries.fetch_add(1, Ordering::Relaxed);
-                let wait =
-                    super::retry::server_wait(&headers, SystemTime::now()).unwrap_or_else(|| {
+                let wait = super::retry::server_wait(&headers_got, SystemTime::now())
+                    .unwrap_or_else(|| {
                         Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6)))
                     });
                 tracing::debug!(method, url = %shown, ?status, wait_ms = wait.as_millis() as u64, "write retry");
@@ -321,7 +479,7 @@ impl WriteClient {
             };
             tracing::debug!(method, url = %shown, status, "response");
             let h = |n: &str| {
-                headers
+                headers_got
                     .get(n)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
@@ -332,13 +490,30 @@ impl WriteClient {
             let correlation_id = h("x-ms-correlation-request-id").or(Some(correlation.clone()));
             return Ok(WriteResponse {
                 status,
-                headers,
+                headers: headers_got,
                 body: bytes,
                 request_id,
                 correlation_id,
             });
         }
     }
+}
+
+/// Which token a request carries.
+enum Bearer {
+    /// The tenant's token for this service (and the auxiliary's, if any).
+    Service(super::Service),
+    /// A token obtained for this request (a registry access token).
+    Fixed(Secret),
+    /// None: the registry token endpoints take their credential in the form.
+    None,
+}
+
+enum Payload<'a> {
+    None,
+    Json(&'a Value),
+    /// Form fields; values are secrets (tokens) and never logged.
+    Form(&'a [(&'static str, Secret)]),
 }
 
 /// A random GUID-shaped id for correlation headers.

@@ -104,7 +104,12 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
         tags.sort_by(|a, b| (&a.repository, &a.tag).cmp(&(&b.repository, &b.tag)));
         for t in tags {
             let image = format!("{}:{}", t.repository, t.tag);
-            let tag_url = format!("https://{login}/acr/v1/{}/_tags/{}", t.repository, t.tag);
+            let tag_url = format!(
+                "{}/acr/v1/{}/_tags/{}",
+                ctx.acr.replace("{host}", &login.to_ascii_lowercase()),
+                t.repository,
+                t.tag
+            );
             let mut expect = BTreeMap::new();
             if let Some(d) = &t.digest {
                 expect.insert("tag.digest".to_string(), Value::from(d.clone()));

@@ -15,6 +15,51 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+/// Blockers a mailbox's own `set-mail-user` step fixes: the target mail
+/// user's ExchangeGuid, ArchiveGuid, X500 of the LegacyExchangeDN and
+/// external address (CrossTenantMailboxMigrationValidation.ps1 object checks
+/// 15 to 18 and 22).
+pub const STAMP_RULES: &[&str] = &["EXO-021", "EXO-022", "EXO-023", "EXO-027"];
+
+fn unset_guid(g: Option<&str>) -> bool {
+    g.is_none_or(|g| g.trim().is_empty() || g.trim_matches(['0', '-']).is_empty())
+}
+
+/// `--remediate`: a mailbox blocked only by [`STAMP_RULES`] whose stamps are
+/// missing rather than wrong — no ExchangeGuid yet (a different one may
+/// mean a wrong pairing: a person decides), no archive GUID where the
+/// source has an archive (one the source lacks cannot be cleared by
+/// Set-MailUser), a cloud mail user (a dir-synced one is stamped
+/// on-premises), nothing excepted, nothing to review.
+pub fn stampable(ctx: &Ctx, it: &ItemResult) -> bool {
+    if it.kind != "mailbox"
+        || it.readiness != crate::rules::readiness::Readiness::Blocked
+        || it.blockers.is_empty()
+        || !it.excepted.is_empty()
+        || !it.review.is_empty()
+        || !it
+            .blockers
+            .iter()
+            .all(|b| STAMP_RULES.contains(&b.as_str()))
+    {
+        return false;
+    }
+    let Some(pair) = ctx.pairs.iter().find(|p| p.mailbox_id == it.id) else {
+        return false;
+    };
+    if pair.mail_user_id.is_none() || pair.target_is_dir_synced == Some(true) {
+        return false;
+    }
+    it.blockers.iter().all(|b| match b.as_str() {
+        "EXO-021" => unset_guid(pair.target_exchange_guid.as_deref()),
+        "EXO-022" => {
+            !unset_guid(pair.source_archive_guid.as_deref())
+                && unset_guid(pair.target_archive_guid.as_deref())
+        }
+        _ => true,
+    })
+}
+
 /// The `InvokeCommand` request of one cmdlet.
 fn invoke(cmdlet: &str, params: Map<String, Value>) -> Value {
     json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": Value::Object(params)}})
@@ -75,7 +120,7 @@ pub fn plan(
             problems.push(ctx.data_error(it, "its target mail user is not in the snapshot"));
             continue;
         };
-        let (Some(guid), Some(external)) = (&mbx.exchange_guid, &mbx.primary_smtp) else {
+        let (Some(guid), Some(primary)) = (&mbx.exchange_guid, &mbx.primary_smtp) else {
             problems.push(ctx.data_error(
                 it,
                 "the mailbox has no ExchangeGuid or primary SMTP address",
@@ -87,7 +132,45 @@ pub fn plan(
             .clone()
             .or_else(|| mu.primary_smtp.clone())
             .unwrap_or_else(|| mu.id.clone());
-        let (params, ps) = set_mail_user(&identity, guid, mbx, external);
+        // The target's external address stays when it already is one of the
+        // source's SMTP addresses (EXO-027 passes): changing it is a write
+        // for nothing. Else the source's primary address.
+        let current = pair
+            .target_external_lc
+            .as_deref()
+            .map(|x| x.strip_prefix("smtp:").unwrap_or(x));
+        let external = ctx
+            .inv
+            .proxy_addresses
+            .iter()
+            .find(|p| {
+                p.tenant == "source"
+                    && p.owner_kind == "mailbox"
+                    && p.owner_id == mbx.id
+                    && p.prefix == "smtp"
+                    && Some(p.value_lc.as_str()) == current
+            })
+            .map(|p| p.address.get(5..).unwrap_or(&p.value_lc).to_string())
+            .unwrap_or_else(|| primary.clone());
+        let (params, ps) = set_mail_user(&identity, guid, mbx, &external);
+        // Done when the mail user shows every value the step sets.
+        let mut expect = BTreeMap::from([(
+            "value.0.ExchangeGuid".to_string(),
+            Value::from(guid.clone()),
+        )]);
+        if let Some(a) = params.get("ArchiveGuid") {
+            expect.insert("value.0.ArchiveGuid".into(), a.clone());
+        }
+        if let Some(dn) = &mbx.legacy_exchange_dn {
+            expect.insert(
+                "value.0.EmailAddresses".into(),
+                Value::from(format!("X500:{dn}")),
+            );
+        }
+        expect.insert(
+            "value.0.ExternalEmailAddress".into(),
+            Value::from(format!("SMTP:{external}")),
+        );
         let mut s = step(
             format!("{}/set-mail-user", it.name),
             "set-mail-user",
@@ -103,10 +186,7 @@ pub fn plan(
                 "Get-MailUser",
                 Map::from_iter([("Identity".to_string(), Value::from(identity.clone()))]),
             )),
-            expect: BTreeMap::from([(
-                "value.0.ExchangeGuid".to_string(),
-                Value::from(guid.clone()),
-            )]),
+            expect,
         });
         s.runbook = Some(runbooks.section(EXCHANGE, &s.id, ps));
         for a in [
@@ -121,12 +201,19 @@ pub fn plan(
         {
             by_address.insert(a, s.id.clone());
         }
+        // The blockers its own stamp fixes (`--remediate`) are not re-run
+        // before the step: they fail until it is done.
+        let rules = ctx
+            .rules_for(&it.kind)
+            .into_iter()
+            .filter(|r| !it.blockers.contains(r))
+            .collect();
         out.push(PlanItem {
             item_id: it.id.clone(),
             workload: it.workload.clone(),
             kind: it.kind.clone(),
             name: it.name.clone(),
-            rules: ctx.rules_for(&it.kind),
+            rules,
             steps: vec![s],
         });
     }
@@ -283,7 +370,7 @@ fn batches(
                 "Get-MigrationBatch",
                 Map::from_iter([("Identity".to_string(), Value::from(name))]),
             )),
-            expect: BTreeMap::new(),
+            expect: BTreeMap::from([("value.0.Identity".to_string(), Value::from(name))]),
         });
         s.after = after;
         let ps = format!(

@@ -1,6 +1,7 @@
 //! Galleries (seed 003): each ready image version copied into a gallery in
-//! the target tenant, its image definition created first when missing (an
-//! idempotent PUT of the source definition's identity and features). The
+//! the target tenant, the gallery created first when the target does not
+//! have it, and the image definition (an idempotent PUT of the source
+//! definition's identity and features). The
 //! copy reads the source version through the multi-tenant app's token in the
 //! source tenant, sent as the auxiliary token.
 //!
@@ -49,12 +50,43 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
             continue;
         };
         let gallery = g.target_gallery.as_deref().unwrap_or(&v.gallery_name);
-        let image_id = format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/galleries/{gallery}/images/{}",
+        let gallery_id = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/galleries/{gallery}",
             sub.trim(),
             rg.trim(),
-            v.image_name
         );
+        let image_id = format!("{gallery_id}/images/{}", v.image_name);
+        // The gallery itself when the target does not have it yet: in the
+        // source gallery's region, as an idempotent PUT every item of that
+        // gallery repeats (the first creates it, the others find it).
+        let mut steps = Vec::new();
+        let have_gallery = ctx
+            .inv
+            .galleries
+            .iter()
+            .any(|x| x.tenant == "target" && x.id.eq_ignore_ascii_case(&gallery_id));
+        if !have_gallery {
+            let src_gallery = ctx
+                .inv
+                .galleries
+                .iter()
+                .find(|x| x.tenant == "source" && x.name == v.gallery_name);
+            let gallery_location = src_gallery
+                .and_then(|x| x.location.as_deref())
+                .unwrap_or(location);
+            let url = arm_url(&ctx.arm, &gallery_id, GALLERY_API);
+            let mut s = step(
+                format!("{}/gallery", it.name),
+                "create-gallery",
+                Service::Arm,
+                "PUT",
+                url.clone(),
+            );
+            s.body = Some(json!({"location": gallery_location, "properties": {}}));
+            s.long_running = true;
+            s.exists_check = Some(arm_exists(&url));
+            steps.push(s);
+        }
         let image_url = arm_url(&ctx.arm, &image_id, GALLERY_API);
         let mut def = step(
             format!("{}/image-definition", it.name),
@@ -91,6 +123,7 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
         def.body = Some(json!({"location": location, "properties": props}));
         def.long_running = true;
         def.exists_check = Some(arm_exists(&image_url));
+        def.after = steps.iter().map(|s| s.id.clone()).collect();
 
         let version_id = format!("{image_id}/versions/{}", v.name);
         let version_url = arm_url(&ctx.arm, &version_id, GALLERY_API);
@@ -141,7 +174,11 @@ pub fn plan(ctx: &Ctx, items: &[&ItemResult], problems: &mut Vec<InputError>) ->
             kind: it.kind.clone(),
             name: it.name.clone(),
             rules: ctx.rules_for(&it.kind),
-            steps: vec![def, copy],
+            steps: {
+                steps.push(def);
+                steps.push(copy);
+                steps
+            },
         });
     }
     out

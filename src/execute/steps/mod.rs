@@ -72,6 +72,8 @@ pub struct Ctx<'a> {
     pub arm: String,
     pub graph: String,
     pub exchange: String,
+    /// A registry's data plane, `{host}` for its login server (`https://{host}`).
+    pub acr: String,
     pub source_tenant_id: Option<String>,
     pub target_tenant_id: Option<String>,
     pub pairs: Vec<MailboxPair>,
@@ -183,6 +185,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         arm: endpoints["arm"].clone(),
         graph: endpoints["graph"].clone(),
         exchange: endpoints["exchange"].clone(),
+        acr: endpoints["acr"].clone(),
         source_tenant_id: tenant_id("source", &cfg.source, &snap.manifest.source),
         target_tenant_id: tenant_id("target", &cfg.target, &snap.manifest.target),
         pairs: derived::mailbox_pairs::compute(&inv),
@@ -191,7 +194,10 @@ pub fn build(opts: &Options) -> Result<Built> {
         rules_by_kind,
     };
 
-    let (selected, mut notes) = select(&results, opts)?;
+    // With --remediate, a mailbox held back only by what its own
+    // Set-MailUser writes (the target mail user's stamps) is planned too.
+    let takes = |i: &ItemResult| plannable(i) || (opts.remediate && exchange::stampable(&ctx, i));
+    let (selected, mut notes) = select(&results, opts, &takes)?;
     let mut by_workload: BTreeMap<&str, Vec<&ItemResult>> = BTreeMap::new();
     for it in &selected {
         by_workload
@@ -286,7 +292,11 @@ fn no_steps_reason(kind: &str) -> &'static str {
 
 /// Ready, not excepted, and in the selection. Names given to `--items` that
 /// are not ready are noted, never planned.
-fn select<'r>(results: &'r Results, opts: &Options) -> Result<(Vec<&'r ItemResult>, Vec<String>)> {
+fn select<'r>(
+    results: &'r Results,
+    opts: &Options,
+    takes: &dyn Fn(&ItemResult) -> bool,
+) -> Result<(Vec<&'r ItemResult>, Vec<String>)> {
     for w in &opts.workloads {
         if !WORKLOADS.contains(&w.as_str()) {
             return Err(Error::input(
@@ -310,7 +320,7 @@ fn select<'r>(results: &'r Results, opts: &Options) -> Result<(Vec<&'r ItemResul
                     "use an id or name from items.csv",
                 ))
             }
-            Some(i) if !plannable(i) => notes.push(format!(
+            Some(i) if !takes(i) => notes.push(format!(
                 "{} {} is {}{}: not planned",
                 i.kind,
                 i.name,
@@ -323,7 +333,7 @@ fn select<'r>(results: &'r Results, opts: &Options) -> Result<(Vec<&'r ItemResul
     let chosen = results
         .items
         .iter()
-        .filter(|i| plannable(i))
+        .filter(|i| takes(i))
         .filter(|i| opts.workloads.is_empty() || opts.workloads.contains(&i.workload))
         .filter(|i| opts.items.is_empty() || opts.items.iter().any(|w| w == &i.id || w == &i.name))
         .collect();
@@ -466,6 +476,7 @@ fn resolve_endpoints(cfg: &Config) -> Result<BTreeMap<String, String>> {
         .map(|v| v.trim().trim_end_matches('/').to_string())
         .unwrap_or_else(|| exchange_default.to_string());
     Ok(BTreeMap::from([
+        ("acr".to_string(), e.acr),
         ("arm".to_string(), e.arm),
         ("exchange".to_string(), exchange),
         ("graph".to_string(), e.graph),

@@ -212,11 +212,15 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
     let after = ctx.path.get("/acr/".len()..).unwrap_or("");
     let (host, rest) = after.split_once('/').unwrap_or((after, ""));
     let host = host.to_ascii_lowercase();
+    // Tags `importImage` brought in, and registries a PUT created, are
+    // served with the export's data.
+    let written = super::write::registry::data_plane(sh, &host);
     let owner = sh
         .store
         .tenants
         .iter()
-        .find(|t| t.acr.by_host.contains_key(&host));
+        .find(|t| t.acr.by_host.contains_key(&host))
+        .or_else(|| written.as_ref().map(|(ti, _)| &sh.store.tenants[*ti]));
     let Some(t) = owner else {
         return error(
             StatusCode::NOT_FOUND,
@@ -225,7 +229,13 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             None,
         );
     };
-    let reg = &t.acr.by_host[&host];
+    let created = Registry {
+        served: true,
+        reads_per_minute: 3_000,
+        ..Registry::default()
+    };
+    let reg = t.acr.by_host.get(&host).unwrap_or(&created);
+    let imported = written.map(|(_, m)| m).unwrap_or_default();
     if reg.private && !reg.served {
         return error(
             StatusCode::FORBIDDEN,
@@ -243,7 +253,15 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
         (&Method::POST, "oauth2/token") => access_token(sh, ctx, &host, tenant_out),
         (&Method::GET, _) if lower.starts_with("acr/v1/") => {
             let path = &rest["acr/v1/".len()..];
-            read(sh, ctx, &host, reg, path.trim_end_matches('/'), tenant_out)
+            read(
+                sh,
+                ctx,
+                &host,
+                reg,
+                &imported,
+                path.trim_end_matches('/'),
+                tenant_out,
+            )
         }
         (m, _) if *m != Method::GET && lower.starts_with("acr/v1/") => error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -439,11 +457,23 @@ fn read(
     ctx: &Ctx,
     host: &str,
     reg: &Registry,
+    imported: &Imported,
     path: &str,
     tenant_out: &mut Option<String>,
 ) -> Reply {
+    // `{repo}/_tags/{tag}`: one tag (repository names may hold `/`, tags not).
+    let one_tag = path
+        .rfind("/_tags/")
+        .map(|i| (&path[..i], &path[i + "/_tags/".len()..]))
+        .filter(|(r, t)| !r.is_empty() && !t.is_empty() && !t.contains('/'));
     let (needed, repo, which) = if path == "_catalog" {
         ("registry:catalog:*".to_string(), None, "_catalog")
+    } else if let Some((repo, _)) = one_tag {
+        (
+            format!("repository:{repo}:metadata_read"),
+            Some(repo),
+            "_tag",
+        )
     } else if let Some((repo, which @ ("_tags" | "_manifests"))) = path.rsplit_once('/') {
         (
             format!("repository:{repo}:metadata_read"),
@@ -504,9 +534,41 @@ fn read(
     };
     let size = super::paging::size(n, DEFAULT_PAGE, MAX_PAGE, sh.page_size);
     let last = ctx.param("last").unwrap_or("");
+    let merged;
+    let reg_repos: &BTreeMap<String, Repo> = if imported.is_empty() {
+        &reg.repos
+    } else {
+        merged = with_imports(sh, reg, imported);
+        &merged
+    };
+    if let (Some(r), Some((_, tag))) = (repo, one_tag) {
+        let found = reg_repos
+            .get(r)
+            .and_then(|d| d.tags.iter().find(|(k, _)| k == tag))
+            .and_then(|(_, j)| serde_json::from_str::<Value>(j).ok());
+        return match found {
+            Some(t) => Reply::json(
+                StatusCode::OK,
+                &json!({"registry": host, "imageName": r, "tag": t}),
+            )
+            .header("docker-distribution-api-version", "registry/2.0"),
+            None if reg_repos.contains_key(r) => error(
+                StatusCode::NOT_FOUND,
+                "TAG_UNKNOWN",
+                "the specified tag does not exist",
+                Some(json!({"name": r, "tag": tag})),
+            ),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "NAME_UNKNOWN",
+                "repository name not known to registry",
+                Some(json!({"name": r})),
+            ),
+        };
+    }
     let (body, next_last) = match repo {
         None => {
-            let names: Vec<&String> = reg.repos.keys().filter(|k| k.as_str() > last).collect();
+            let names: Vec<&String> = reg_repos.keys().filter(|k| k.as_str() > last).collect();
             let page: Vec<Value> = names
                 .iter()
                 .take(size)
@@ -517,7 +579,7 @@ fn read(
             (json!({"repositories": page}).to_string(), next)
         }
         Some(r) => {
-            let Some(data) = reg.repos.get(r) else {
+            let Some(data) = reg_repos.get(r) else {
                 return error(
                     StatusCode::NOT_FOUND,
                     "NAME_UNKNOWN",
@@ -550,6 +612,78 @@ fn read(
         );
     }
     reply
+}
+
+/// Repository -> tag -> digest of the images `importImage` brought in.
+pub type Imported = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The registry's repositories with the imported tags added (an imported
+/// tag replaces one of the same name); a manifest is the source's (found by
+/// its digest in any served registry), else a minimal one.
+fn with_imports(sh: &Shared, reg: &Registry, imported: &Imported) -> BTreeMap<String, Repo> {
+    let mut out: BTreeMap<String, Repo> = reg
+        .repos
+        .iter()
+        .map(|(k, r)| {
+            (
+                k.clone(),
+                Repo {
+                    tags: r.tags.clone(),
+                    manifests: r.manifests.clone(),
+                },
+            )
+        })
+        .collect();
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let attrs = json!({"deleteEnabled": true, "writeEnabled": true, "readEnabled": true, "listEnabled": true});
+    let source_manifest = |digest: &str| -> Option<Value> {
+        sh.store.tenants.iter().find_map(|t| {
+            t.acr.by_host.values().find_map(|r| {
+                r.repos.values().find_map(|rp| {
+                    rp.manifests
+                        .iter()
+                        .find(|(d, _)| d == digest)
+                        .and_then(|(_, j)| serde_json::from_str::<Value>(j).ok())
+                })
+            })
+        })
+    };
+    for (repo, tags) in imported {
+        let r = out.entry(repo.clone()).or_default();
+        for (tag, digest) in tags {
+            r.tags.retain(|(k, _)| k != tag);
+            let t = json!({"name": tag, "digest": digest, "createdTime": now,
+                "lastUpdateTime": now, "signed": false, "changeableAttributes": attrs});
+            r.tags.push((tag.clone(), t.to_string().into_boxed_str()));
+            let mut m = match r.manifests.iter().position(|(d, _)| d == digest) {
+                Some(i) => {
+                    let (_, j) = r.manifests.remove(i);
+                    serde_json::from_str::<Value>(&j).unwrap_or_default()
+                }
+                None => source_manifest(digest).unwrap_or_else(|| {
+                    json!({"digest": digest, "createdTime": now, "lastUpdateTime": now,
+                        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                        "changeableAttributes": attrs})
+                }),
+            };
+            // The manifest lists the tags it has here, not in the source.
+            let mut names: Vec<Value> = r
+                .tags
+                .iter()
+                .filter(|(_, j)| j.contains(digest.as_str()))
+                .map(|(k, _)| Value::from(k.clone()))
+                .collect();
+            names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            m["tags"] = Value::Array(names);
+            r.manifests
+                .push((digest.clone(), m.to_string().into_boxed_str()));
+        }
+        r.tags.sort_by(|a, b| a.0.cmp(&b.0));
+        r.manifests.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    out
 }
 
 /// Read operations per registry and minute, by its SKU.

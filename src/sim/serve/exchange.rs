@@ -5,13 +5,16 @@
 //! the parser reads exactly as it reads the CSV), re-paged with
 //! `@odata.nextLink` (`Prefer: odata.maxpagesize`), with the token audience
 //! checked (`https://outlook.office365.com`), a per-tenant budget, and
-//! OData error bodies. Write cmdlets are refused: this path is read-only.
-//! See docs/exchange-rest.md.
+//! OData error bodies. The write cmdlets `xtenant apply` sends
+//! (`Set-MailUser`, `New-MigrationBatch`) are answered by
+//! [`super::write::exchange`], which also overlays what they changed on
+//! `Get-MailUser`, `Get-MigrationBatch` and `Get-MigrationUser`; every other
+//! write cmdlet is refused. See docs/exchange-rest.md.
 
 use super::paging;
 use super::quota::{retry_after_secs, Take};
 use super::tokens::{self, Claims, TokenError};
-use super::{Ctx, Reply, Shared};
+use super::{write, Ctx, Reply, Shared};
 use crate::collect::exchange::fetch;
 use crate::error::Result;
 use crate::raw::{RawExport, Side};
@@ -109,6 +112,11 @@ impl Data {
         Ok(d)
     }
 
+    /// The export's items of a list cmdlet (lowercased name), as JSON texts.
+    pub fn list(&self, cmdlet_lc: &str) -> Option<&[Box<str>]> {
+        self.lists.get(cmdlet_lc).map(Vec::as_slice)
+    }
+
     fn is_empty(&self) -> bool {
         self.lists.is_empty() && self.objects.is_empty()
     }
@@ -183,7 +191,7 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
             )
         }
     };
-    let Some((_, t)) = sh.store.tenant(&claims.tid) else {
+    let Some((ti, t)) = sh.store.tenant(&claims.tid) else {
         return unauthorized("The token's tenant is not served here.");
     };
     // The path names the tenant too; the token must be for that tenant.
@@ -228,15 +236,33 @@ pub fn handle(sh: &Shared, ctx: &Ctx, tenant_out: &mut Option<String>) -> Reply 
         .pointer("/CmdletInput/Parameters")
         .cloned()
         .unwrap_or(json!({}));
-    if !crate::http::guard::read_only_cmdlet(cmdlet) {
+    let writes = write::exchange::is_write(cmdlet);
+    if !writes && !crate::http::guard::read_only_cmdlet(cmdlet) {
         return error(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            &format!("|Microsoft.Exchange.Configuration.Tasks.CmdletAccessDeniedException|The cmdlet '{cmdlet}' changes the organization; the xtenant simulator serves read-only cmdlets only (Get-*, Test-MigrationServerAvailability, Export-MailboxDiagnosticLogs)."),
+            &format!("|Microsoft.Exchange.Configuration.Tasks.CmdletAccessDeniedException|The cmdlet '{cmdlet}' changes the organization; the xtenant simulator serves read-only cmdlets and the writes of xtenant apply only (Get-*, Test-MigrationServerAvailability, Export-MailboxDiagnosticLogs, Set-MailUser, New-MigrationBatch)."),
         );
     }
     if let Err(r) = take(sh, &claims) {
         return r;
+    }
+    // The token's tenant is the path's (checked above): a write lands in the
+    // tenant whose token sent it, never in the other.
+    if writes {
+        return write::exchange::write(sh, ti, t, cmdlet, &params);
+    }
+    // A list the export lacks stays "not collected" (below); batches exist
+    // only once created.
+    let collected = t.exchange.list(&cmdlet.to_ascii_lowercase()).is_some()
+        || cmdlet.eq_ignore_ascii_case("Get-MigrationBatch");
+    if write::exchange::overlays(cmdlet) && collected {
+        let texts = match write::exchange::read(sh, ti, t, cmdlet, &params) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let items: Vec<&str> = texts.iter().map(String::as_str).collect();
+        return page(sh, ctx, &claims, cmdlet, &params, &items);
     }
     let d = &t.exchange;
     let lc = cmdlet.to_ascii_lowercase();

@@ -29,8 +29,12 @@ pub struct LogEntry {
     /// A write brought a new resource into being (an idempotent repeat or an
     /// update does not): the crash test counts duplicates with it.
     pub created: bool,
-    /// The resource a write named (PUT, DELETE, POST action), as the path wrote it.
+    /// The resource a write named (PUT, DELETE, POST action), as the path wrote it;
+    /// for Exchange writes `MailUser:<identity>` or `MigrationBatch:<name>`.
     pub resource_id: Option<String>,
+    /// The cmdlet of an Exchange `InvokeCommand` (`Get-MailUser`, `Set-MailUser`):
+    /// they all share one path.
+    pub cmdlet: Option<String>,
 }
 
 pub struct RequestLog {

@@ -660,6 +660,14 @@ fn record(
         ms: started.elapsed().as_millis() as u64,
         created: written.created,
         resource_id: written.resource_id,
+        cmdlet: (service == Service::Exchange)
+            .then(|| serde_json::from_slice::<Value>(ctx.body).ok())
+            .flatten()
+            .and_then(|b| {
+                b.pointer("/CmdletInput/CmdletName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            }),
     });
 }
 

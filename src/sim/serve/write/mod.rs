@@ -10,12 +10,13 @@
 //! the live collectors) see them, deleted items disappear from both.
 //!
 //! One module per service area: [`compute`] (snapshots, disks, VMs, NICs),
-//! [`registry`], [`gallery`], [`authorization`] (role definitions and
+//! [`registry`], [`gallery`], [`exchange`] (Set-MailUser, New-MigrationBatch), [`authorization`] (role definitions and
 //! assignments, and the RBAC view), [`invitations`] (Graph), with the
 //! operation bookkeeping in [`lro`].
 
 pub mod authorization;
 pub mod compute;
+pub mod exchange;
 pub mod gallery;
 pub mod invitations;
 pub mod lro;

@@ -279,3 +279,33 @@ pub fn imported(sh: &Shared, registry_id: &str) -> BTreeMap<String, BTreeMap<Str
         .cloned()
         .unwrap_or_default()
 }
+
+/// A registry's data plane as the writes left it: the owning tenant, and the
+/// tags imported into it (repository -> tag -> digest). Registries created
+/// by a PUT are found here too (the export's data plane does not have them).
+pub fn data_plane(sh: &Shared, host: &str) -> Option<(usize, crate::sim::serve::acr::Imported)> {
+    let host = host.to_ascii_lowercase();
+    let login_of = |v: &Value| {
+        v.pointer("/properties/loginServer")
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_ascii_lowercase())
+    };
+    let st = sh.writes.lock();
+    let created = st.resources.iter().find(|(_, c)| {
+        c.coll == Some("arm/registries") && login_of(&c.body).as_deref() == Some(host.as_str())
+    });
+    let (ti, id) = match created {
+        Some((id, c)) => (c.tenant, id.clone()),
+        None => sh.store.tenants.iter().enumerate().find_map(|(i, t)| {
+            t.collection("arm/registries")?
+                .items
+                .iter()
+                .find(|it| login_of(&it.value()).as_deref() == Some(host.as_str()))
+                .map(|it| (i, normalize_id(&it.id)))
+        })?,
+    };
+    if st.deleted.contains(&id) {
+        return None;
+    }
+    Some((ti, st.imported.get(&id).cloned().unwrap_or_default()))
+}

@@ -92,6 +92,8 @@ pub struct WriteState {
     pub imported: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Guest invitations: (tenant index, lowercased e-mail) -> invited user id.
     pub invited: BTreeMap<(usize, String), String>,
+    /// Exchange mail users stamped, batches and migration users created.
+    pub exchange: super::exchange::ExoState,
     /// The RBAC view; built on first need (parsing the export is not free).
     pub rbac: Option<Rbac>,
     /// Operation ids handed out so far (they count up).

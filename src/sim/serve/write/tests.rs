@@ -277,3 +277,174 @@ fn registry_created_after_name_check_and_import_brings_the_source_digest() {
         "registry, assignment, import, invited user: {created:?}"
     );
 }
+
+/// One `InvokeCommand` call.
+async fn exo(s: &SimHandle, tenant: &str, token: &str, cmdlet: &str, params: Value) -> R {
+    let url = format!(
+        "{}/exchange/adminapi/beta/{tenant}/InvokeCommand",
+        s.base_url()
+    );
+    let body = json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}});
+    send(reqwest::Method::POST, &url, token, None, Some(&body)).await
+}
+
+const EXO: &str = "https://outlook.office365.com";
+
+#[test]
+fn set_mail_user_stamps_the_target_mail_user_and_reads_show_it() {
+    let s = sim(50);
+    let tok = s.token(TGT, EXO, "apply");
+    let rt = rt();
+    rt.block_on(async {
+        // -Identity filters: one object, or the real not-found error.
+        let r = exo(&s, TGT, &tok, "Get-MailUser", json!({"Identity": "x500.missing"})).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["value"].as_array().map(Vec::len), Some(1));
+        let before = r.body["value"][0].clone();
+        let dn = "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-x500.missing";
+        let r = exo(&s, TGT, &tok, "Set-MailUser", json!({
+            "Identity": "x500.missing",
+            "ExchangeGuid": "8EE42C34-81B1-5813-AF4C-CC21FE463EAA",
+            "ArchiveGuid": "00000000-0000-0000-0000-000000000000",
+            "EmailAddresses": {"@odata.type": "#Exchange.GenericHashTable", "Add": [format!("x500:{dn}")]},
+            "ExternalEmailAddress": "x500.missing@contoso.com",
+        }))
+        .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["value"], json!([]));
+        let r = exo(&s, TGT, &tok, "Get-MailUser", json!({"Identity": "x500.missing@fabrikam.com"})).await;
+        let after = &r.body["value"][0];
+        assert_eq!(after["ExchangeGuid"], "8ee42c34-81b1-5813-af4c-cc21fe463eaa");
+        assert_eq!(after["ExternalEmailAddress"], "SMTP:x500.missing@contoso.com");
+        let addrs = after["EmailAddresses"].as_array().expect("addresses");
+        assert!(addrs.contains(&Value::from(format!("X500:{dn}"))), "{addrs:?}");
+        assert_eq!(
+            addrs.len(),
+            before["EmailAddresses"].as_array().map_or(0, Vec::len) + 1
+        );
+        // The full list (the live collector's call) shows the change too.
+        let r = exo(&s, TGT, &tok, "Get-MailUser", json!({"ResultSize": "Unlimited"})).await;
+        let all = r.body["value"].as_array().expect("list");
+        assert!(all.iter().any(|u| u["Identity"] == "x500.missing"
+            && u["ExternalEmailAddress"] == "SMTP:x500.missing@contoso.com"));
+        // Adding the same x500 again changes nothing.
+        let again = exo(&s, TGT, &tok, "Set-MailUser", json!({"Identity": "x500.missing",
+            "EmailAddresses": {"Add": [format!("X500:{dn}")]}})).await;
+        assert_eq!(again.status, 200);
+        let r = exo(&s, TGT, &tok, "Get-MailUser", json!({"Identity": "x500.missing"})).await;
+        assert_eq!(r.body["value"][0]["EmailAddresses"].as_array().map(Vec::len), Some(addrs.len()));
+
+        // An unknown identity, a bad GUID, an unknown parameter.
+        let r = exo(&s, TGT, &tok, "Set-MailUser", json!({"Identity": "nobody", "ExchangeGuid": "8ee42c34-81b1-5813-af4c-cc21fe463eaa"})).await;
+        assert_eq!(r.status, 404);
+        let msg = r.body["error"]["message"].as_str().unwrap_or("");
+        assert!(msg.contains("ManagementObjectNotFoundException") && msg.contains("Couldn't find object \"nobody\""), "{msg}");
+        let r = exo(&s, TGT, &tok, "Set-MailUser", json!({"Identity": "x500.missing", "ExchangeGuid": "nope"})).await;
+        assert_eq!(r.status, 400);
+        let r = exo(&s, TGT, &tok, "Set-MailUser", json!({"Identity": "x500.missing", "Office": "2"})).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["message"].as_str().unwrap_or("").contains("'Office'"));
+        let r = exo(&s, TGT, &tok, "Get-MailUser", json!({"Identity": "nobody"})).await;
+        assert_eq!(r.status, 404);
+
+        // The source's token cannot write in the target, and other write
+        // cmdlets stay refused.
+        let src = s.token(SRC, EXO, "apply");
+        let url_tenant_mismatch = exo(&s, TGT, &src, "Set-MailUser", json!({"Identity": "x500.missing"})).await;
+        assert_eq!(url_tenant_mismatch.status, 401);
+        let r = exo(&s, TGT, &tok, "Remove-MailUser", json!({"Identity": "x500.missing"})).await;
+        assert_eq!(r.status, 403);
+    });
+    // The log names the cmdlet and the object of each write.
+    let log = s.log();
+    let sets: Vec<_> = log
+        .iter()
+        .filter(|e| e.cmdlet.as_deref() == Some("Set-MailUser") && e.status == Some(200))
+        .collect();
+    assert_eq!(sets.len(), 2);
+    assert!(sets.iter().all(
+        |e| e.resource_id.as_deref() == Some("MailUser:x500.missing")
+            && !e.created
+            && e.tenant.as_deref() == Some(TGT)
+    ));
+}
+
+#[test]
+fn new_migration_batch_creates_a_batch_and_its_users_once() {
+    use base64::Engine;
+    let s = sim(50);
+    let tok = s.token(TGT, EXO, "apply");
+    let csv = base64::engine::general_purpose::STANDARD
+        .encode("EmailAddress\r\nadele.vance@fabrikam.com\r\nnobody@fabrikam.com\r\n");
+    let params = json!({"Name": "wave1", "SourceEndpoint": "Contoso_T2T_Endpoint", "CSVData": csv,
+        "TargetDeliveryDomain": "fabrikam.mail.onmicrosoft.com", "AutoStart": true});
+    rt().block_on(async {
+        // No batch yet: by name it is not found; the list is empty.
+        let r = exo(
+            &s,
+            TGT,
+            &tok,
+            "Get-MigrationBatch",
+            json!({"Identity": "wave1"}),
+        )
+        .await;
+        assert_eq!(r.status, 404);
+        let r = exo(&s, TGT, &tok, "Get-MigrationBatch", json!({})).await;
+        assert_eq!(r.body["value"], json!([]));
+        let r = exo(&s, TGT, &tok, "New-MigrationBatch", params.clone()).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body["value"][0]["Identity"], "wave1");
+        assert_eq!(r.body["value"][0]["TotalCount"], 2);
+        assert_eq!(r.body["value"][0]["FailedCount"], 1);
+        let r = exo(
+            &s,
+            TGT,
+            &tok,
+            "Get-MigrationBatch",
+            json!({"Identity": "wave1"}),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["value"][0]["Status"], "Syncing");
+        let r = exo(
+            &s,
+            TGT,
+            &tok,
+            "Get-MigrationUser",
+            json!({"ResultSize": "Unlimited"}),
+        )
+        .await;
+        let users = r.body["value"].as_array().expect("users");
+        let adele = users
+            .iter()
+            .find(|u| u["Identity"] == "adele.vance@fabrikam.com")
+            .expect("adele");
+        assert_eq!(adele["BatchId"], "wave1");
+        assert_eq!(adele["MailboxGuid"], "8e254cea-8b0b-57af-9e1c-6deeff1c5e94");
+        let nobody = users
+            .iter()
+            .find(|u| u["Identity"] == "nobody@fabrikam.com")
+            .expect("nobody");
+        assert_eq!(nobody["Status"], "Failed");
+        // The same name again: the real refusal, nothing created.
+        let r = exo(&s, TGT, &tok, "New-MigrationBatch", params.clone()).await;
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already exists"));
+        // An endpoint the tenant does not have.
+        let mut p = params.clone();
+        p["Name"] = "wave2".into();
+        p["SourceEndpoint"] = "Nope".into();
+        let r = exo(&s, TGT, &tok, "New-MigrationBatch", p).await;
+        assert_eq!(r.status, 404);
+    });
+    let created: Vec<_> = s
+        .log()
+        .into_iter()
+        .filter(|e| e.created)
+        .map(|e| e.resource_id.unwrap_or_default())
+        .collect();
+    assert_eq!(created, vec!["MigrationBatch:wave1".to_string()]);
+}
