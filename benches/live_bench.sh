@@ -114,6 +114,7 @@ wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {
     printf "%.1f", s }' "$RUN/collect.time")"
 rss="$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$RUN/collect.time")"
 fetch="$(sed -n 's/^collected live in \([0-9.]*\) s.*/\1/p' "$RUN/collect.out")"
+fetch_rss="$(sed -n 's/^collected live in .*peak memory \([0-9]*\) MB.*/\1/p' "$RUN/collect.out")"
 quota="$(sed -n 's/^quota floor: \([0-9.]*\) s.*/\1/p' "$RUN/sim.out")"
 # The longest chain of pages fetched one after another: GETs of one listing
 # of one tenant (the path and query without the continuation token). POSTs
@@ -143,9 +144,9 @@ cat "$RUN/collect.out"
 echo
 sed -n '/^requests served/,$p' "$RUN/sim.out"
 echo
-echo "| pair | fetch | collect wall (fetch + parse) | quota floor | latency floor | floor | fetch / floor | peak RSS |"
-echo "|---|---|---|---|---|---|---|---|"
-echo "| scale $SCALE, $DISKS disks, $SUBS subs, $RAS RAs, $REGS registries, $ENVS envs${ONLY:+, only $ONLY} | ${fetch:-?} s | $wall s | ${quota:-0} s | $latency_floor s ($chain pages) | $floor s | $ratio | $rss MB |"
+echo "| pair | fetch | quota floor | latency floor | floor | fetch / floor | peak RSS fetching | collect wall (fetch + parse) | peak RSS with parse |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| scale $SCALE, $DISKS disks, $SUBS subs, $RAS RAs, $REGS registries, $ENVS envs${ONLY:+, only $ONLY} | ${fetch:-?} s | ${quota:-0} s | $latency_floor s ($chain pages) | $floor s | $ratio | ${fetch_rss:-?} MB | $wall s | $rss MB |"
 if [[ $status -ne 0 ]]; then
     echo "live_bench: collect exited $status (see $RUN/collect.err)" >&2
     tail -5 "$RUN/collect.err" >&2

@@ -189,12 +189,15 @@ pub fn live_collect(
 pub fn print_live_summary(s: &crate::collect::live::LiveSummary, saved: Option<&Path>) {
     let t = s.stats.total();
     println!(
-        "collected live in {:.1} s: {} requests, {} retries, {} throttled, {:.1} MB",
+        "collected live in {:.1} s: {} requests, {} retries, {} throttled, {:.1} MB{}",
         s.elapsed.as_secs_f64(),
         t.requests,
         t.retries,
         t.throttled,
-        t.bytes as f64 / 1_000_000.0
+        t.bytes as f64 / 1_000_000.0,
+        s.peak_rss_bytes
+            .map(|b| format!(", peak memory {} MB", b / 1_000_000))
+            .unwrap_or_default()
     );
     for (name, st) in &s.stats.services {
         println!(

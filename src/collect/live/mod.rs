@@ -133,6 +133,10 @@ pub struct LiveSummary {
     pub resource_graph: [bool; 2],
     pub stats: StatsSnapshot,
     pub elapsed: Duration,
+    /// The process's peak resident memory when fetching ended (Linux), before
+    /// the parser builds the snapshot: pages stream to disk, so it stays
+    /// small whatever the tenant's size.
+    pub peak_rss_bytes: Option<u64>,
 }
 
 impl LiveSummary {
@@ -232,7 +236,16 @@ pub async fn collect_live_async(cfg: &Config, opts: &LiveOptions) -> Result<Live
         resource_graph: rg_used,
         stats: client.stats(),
         elapsed: started.elapsed(),
+        peak_rss_bytes: peak_rss(),
     })
+}
+
+/// `VmHWM` of `/proc/self/status`, where there is one.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// One request of a collection.
