@@ -101,12 +101,15 @@ PUTS_PLANNED="$(jq '[.items[].steps[] | select(.method == "PUT")] | length' "$WO
 echo "apply-bench: plan of $PLANNED items, $PUTS_PLANNED PUTs; applying (LROs $LRO_SECONDS s)" >&2
 
 START_TS="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+APPLY_EXIT=0
 /usr/bin/time -v -o "$WORK/apply.time" "$BIN" apply --plan "$WORK/plan.json" --config "$WORK/xtenant.toml" --yes \
-    >"$WORK/apply.out" 2>"$WORK/apply.err" || {
-    echo "apply-bench: apply failed" >&2
-    tail -20 "$WORK/apply.out" "$WORK/apply.err" >&2
-    exit 1
-}
+    >"$WORK/apply.out" 2>"$WORK/apply.err" || APPLY_EXIT=$?
+if (( APPLY_EXIT != 0 )); then
+    # The figures are still printed: a failed step is part of the result.
+    echo "apply-bench: apply exited with $APPLY_EXIT" >&2
+    tail -n 20 "$WORK/apply.out" >&2
+    tail -n 20 "$WORK/apply.err" >&2
+fi
 
 WALL="$(awk -F': ' '/Elapsed \(wall clock\)/ {
     n = split($2, p, ":"); s = 0
@@ -148,7 +151,7 @@ RECHECK_S="$(jq -n --arg a "$START_TS" --arg b "$FIRST_TS" '
 awk -v w="$PUTS_PLANNED" -v wb="$WRITE_BURST" -v wr="$WRITE_RATE" \
     -v rb="$READ_BURST" -v rr="$READ_RATE" -v lro="$LRO_SECONDS" \
     -v wall="$WALL" -v rss="$RSS" -v items="$PLANNED" -v recheck="$RECHECK_S" \
-    -v retries="${CLIENT_RETRIES:-?}" -v summary="$SUMMARY" \
+    -v retries="${CLIENT_RETRIES:-?}" -v summary="$SUMMARY" -v code="$APPLY_EXIT" \
     -v puts="$(jq .puts "$WORK/counts.json")" -v polls="$(jq .polls "$WORK/counts.json")" \
     -v reads="$(jq .landing_reads "$WORK/counts.json")" -v rc="$(jq .recheck "$WORK/counts.json")" \
     -v thr="$(jq .throttled "$WORK/counts.json")" -v created="$(jq .created "$WORK/counts.json")" '
@@ -158,7 +161,7 @@ BEGIN {
     fr = (r > rb ? (r - rb) / rr : 0)
     floor = fw > fr ? fw : fr
     printf "\nxtenant apply benchmark: %d disk items, %d PUTs, LROs %d s, ARM quotas on\n", items, w, lro
-    printf "  %s\n", summary
+    printf "  %s (exit code %d)\n", summary, code
     printf "  wall time           %8.1f s  (re-check %.1f s of it)\n", wall, recheck
     printf "  floor               %8.1f s  (writes: (%d - %d) / %d + %d = %.1f s; reads: (2 x %d - %d) / %d = %.1f s)\n", floor, w, wb, wr, lro, fw, w, rb, rr, fr
     printf "  ratio               %8.2f\n", wall / floor

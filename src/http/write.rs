@@ -328,6 +328,14 @@ impl WriteClient {
                     });
                 tracing::debug!(method, url = %shown, ?status, wait_ms = wait.as_millis() as u64, "write retry");
                 tokio::time::sleep(wait).await;
+                // A throttled request goes back through the pacer: a retry
+                // that skipped it would take the server token the next paced
+                // request counts on, which would be throttled in turn, and so
+                // on until one of them runs out of retries.
+                if status == Some(429) && service == PlanService::Arm && self.opts.pacing {
+                    let read = method.eq_ignore_ascii_case("GET");
+                    self.limiter(auth.tenant_id(), read).until_ready().await;
+                }
                 continue;
             }
             let Some(status) = status else {
