@@ -66,7 +66,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 .client_id
                 .as_deref()
                 .unwrap_or(crate::sim::serve::login::DEFAULT_CLIENT_ID);
-            let token = crate::sim::serve::login::fetch_token(&a.url, &a.tenant, &a.scope, client)?;
+            let token = match &a.username {
+                Some(u) => crate::sim::serve::login::fetch_user_token(
+                    &a.url, &a.tenant, &a.scope, client, u,
+                )?,
+                None => crate::sim::serve::login::fetch_token(&a.url, &a.tenant, &a.scope, client)?,
+            };
             println!("{token}");
             Ok(exit::OK)
         }

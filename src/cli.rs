@@ -545,4 +545,8 @@ pub struct SimTokenArgs {
     /// Client (application) id the token is issued to.
     #[arg(long)]
     pub client_id: Option<String>,
+    /// Sign in as this user (UPN; password grant): the token carries the
+    /// user's object id in --tenant, or its guest object's there.
+    #[arg(long)]
+    pub username: Option<String>,
 }

@@ -186,8 +186,20 @@ fn validate_selected(pack: &Pack, selected: &[&Rule], user_rules: bool) -> Resul
 }
 
 pub fn run(opts: &Options) -> Result<Results> {
+    run_rules(opts, None)
+}
+
+/// As [`run`], with only the baseline's rules whose ids are in `only` (the
+/// apply re-check: the planned items' rules and what they depend on).
+pub fn run_rules(
+    opts: &Options,
+    only: Option<&std::collections::BTreeSet<String>>,
+) -> Result<Results> {
     let pack = Pack::load(opts.rules.as_deref())?;
-    let selected = pack.select(&opts.baseline)?;
+    let mut selected = pack.select(&opts.baseline)?;
+    if let Some(only) = only {
+        selected.retain(|r| only.contains(&r.id));
+    }
     validate_selected(&pack, &selected, opts.rules.is_some())?;
     let exceptions = match &opts.exceptions {
         Some(p) => exceptions::load(p, |id| pack.get(id).is_some())?,

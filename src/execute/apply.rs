@@ -425,7 +425,14 @@ async fn execute(
                 fresh.len()
             );
         }
-        drift = recheck::assess_again(cfg, Some(ctx.auths.clone()), baseline, &fresh).await?;
+        drift = recheck::assess_again(
+            cfg,
+            Some(ctx.auths.clone()),
+            baseline,
+            &fresh,
+            Path::new(&p.derived_from.snapshot.path),
+        )
+        .await?;
     }
 
     let ctrl_c = {

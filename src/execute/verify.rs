@@ -92,8 +92,30 @@ pub fn run(opts: &VerifyOptions) -> Result<(VerifyReport, Vec<PathBuf>)> {
                 TenantAuth::from_config(Side::Target, &cfg.target, &cfg)?,
             ],
         };
-        let (_guard, _, fresh) =
-            recheck::collect_fresh(&cfg, Some(auths.clone()), "verify").await?;
+        // Only the disk check reads a fresh collection (the rest reads each
+        // created object back itself): ARM only, the way the plan's
+        // snapshot listed resources, and nothing when no disk was made.
+        let has_disks = p
+            .items
+            .iter()
+            .any(|i| i.steps.iter().any(|s| s.action == "create-disk"));
+        let (_guard, fresh) = if has_disks {
+            let arm_source =
+                crate::snapshot::read_manifest(Path::new(&p.derived_from.snapshot.path))
+                    .map(|m| recheck::arm_source_of(&m))
+                    .unwrap_or_default();
+            let (g, _, inv) = recheck::collect_scoped(
+                &cfg,
+                Some(auths.clone()),
+                "verify",
+                &[crate::collect::live::Family::Arm],
+                arm_source,
+            )
+            .await?;
+            (Some(g), inv)
+        } else {
+            (None, crate::inventory::Inventory::default())
+        };
         let client = WriteClient::new(&p, WriteOptions::default())?;
         let mut items = Vec::new();
         for it in &p.items {

@@ -5,8 +5,8 @@
 //! an `exists_check`); GETs (exists checks, operation polls) go only to the
 //! plan's origins. A bearer token is only ever sent to an origin the tenant's
 //! configured endpoints name. ARM writes are paced per tenant (200 burst,
-//! 10/s refill, the published write limits); 429 and 5xx are retried at the
-//! server's `Retry-After`.
+//! 10/s refill, the published write limits) and so are its reads (250
+//! burst, 25/s); 429 and 5xx are retried at the server's `Retry-After`.
 
 use crate::auth::{redact, Secret, TenantAuth};
 use crate::error::{Error, Result};
@@ -29,6 +29,12 @@ pub struct WriteOptions {
     /// ARM writes per tenant: bucket size and refill per second.
     pub arm_write_burst: u32,
     pub arm_write_per_second: u32,
+    /// ARM reads per tenant (exists checks, operation polls, resource
+    /// reads): bucket size and refill per second. Without them hundreds of
+    /// operations polled at once drain the read bucket and every poll after
+    /// that is a 429 and a retry.
+    pub arm_read_burst: u32,
+    pub arm_read_per_second: u32,
     /// Pace ARM writes at all (off only in tests that measure something else).
     pub pacing: bool,
 }
@@ -40,6 +46,8 @@ impl Default for WriteOptions {
             max_retries: 6,
             arm_write_burst: 200,
             arm_write_per_second: 10,
+            arm_read_burst: 250,
+            arm_read_per_second: 25,
             pacing: true,
         }
     }
@@ -188,10 +196,13 @@ impl WriteClient {
         }
         if is_get {
             self.reads.fetch_add(1, Ordering::Relaxed);
+            if service == PlanService::Arm && self.opts.pacing {
+                self.limiter(auth.tenant_id(), true).until_ready().await;
+            }
         } else {
             self.writes.fetch_add(1, Ordering::Relaxed);
             if service == PlanService::Arm && self.opts.pacing {
-                self.limiter(auth.tenant_id()).until_ready().await;
+                self.limiter(auth.tenant_id(), false).until_ready().await;
             }
         }
         self.request(method, url, body, service, auth, aux).await
@@ -208,15 +219,20 @@ impl WriteClient {
         self.send("GET", url, None, service, auth, None).await
     }
 
-    fn limiter(&self, tenant: &str) -> Arc<DefaultDirectRateLimiter> {
+    fn limiter(&self, tenant: &str, read: bool) -> Arc<DefaultDirectRateLimiter> {
         let mut m = match self.limiters.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let burst = NonZeroU32::new(self.opts.arm_write_burst.max(1)).unwrap_or(NonZeroU32::MIN);
-        let rate =
-            NonZeroU32::new(self.opts.arm_write_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
-        m.entry(tenant.to_ascii_lowercase())
+        let (burst, rate) = if read {
+            (self.opts.arm_read_burst, self.opts.arm_read_per_second)
+        } else {
+            (self.opts.arm_write_burst, self.opts.arm_write_per_second)
+        };
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let rate = NonZeroU32::new(rate.max(1)).unwrap_or(NonZeroU32::MIN);
+        let kind = if read { "read" } else { "write" };
+        m.entry(format!("{kind} {}", tenant.to_ascii_lowercase()))
             .or_insert_with(|| {
                 Arc::new(RateLimiter::direct(
                     Quota::per_second(rate).allow_burst(burst),
@@ -470,6 +486,15 @@ impl WriteClient {
                     });
                 tracing::debug!(method, url = %shown, ?status, wait_ms = wait.as_millis() as u64, "write retry");
                 tokio::time::sleep(wait).await;
+                // A throttled request goes back through the pacer: a retry
+                // that skipped it would take the server token the next paced
+                // request counts on, which would be throttled in turn, and so
+                // on until one of them runs out of retries.
+                let arm = matches!(bearer, Bearer::Service(super::Service::Arm));
+                if status == Some(429) && arm && self.opts.pacing {
+                    let read = method.eq_ignore_ascii_case("GET");
+                    self.limiter(auth.tenant_id(), read).until_ready().await;
+                }
                 continue;
             }
             let Some(status) = status else {

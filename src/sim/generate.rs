@@ -1314,7 +1314,9 @@ fn make_rg(seed: u64, t: &Tenant, r_index: usize) -> Rg {
     let mut r = object_rng(seed, t.side, stream::RG, r_index);
     let workload = *pick(&mut r, &WORKLOADS);
     let env = *weighted(&mut r, &[("prod", 5), ("test", 2), ("dev", 2), ("qa", 1)]);
-    let region = if chance(&mut r, 0.6) {
+    // Most of an estate sits in its home region (where disks are copied to,
+    // DISK-001); the rest is spread, so the region blocker stays planted.
+    let region = if chance(&mut r, 0.85) {
         t.home
     } else {
         r.random_range(0..REGIONS.len())
@@ -2569,7 +2571,7 @@ impl World {
             }
             DiskRole::Unattached => {
                 let rg = self.rg(t, self.disk_rg(t, d));
-                let region = if chance(&mut r, 0.9) {
+                let region = if chance(&mut r, 0.97) {
                     rg.region
                 } else {
                     r.random_range(0..REGIONS.len())

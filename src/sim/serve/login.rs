@@ -1,6 +1,9 @@
-//! The sign-in service under `/login`: the client-credentials token endpoint
-//! `POST /login/{tenant}/oauth2/v2.0/token` (any client id and secret; the
-//! tenant in the path is the token's tenant), and the public
+//! The sign-in service under `/login`: the token endpoint
+//! `POST /login/{tenant}/oauth2/v2.0/token` (client credentials with any
+//! client id and secret; or a user's password grant, whose token carries
+//! that user's object id in the tenant — its guest account when it is a
+//! guest there — so RBAC checks see the principal the export's role
+//! assignments name; the tenant in the path is the token's tenant), and the public
 //! `GET /login/{tenant}/v2.0/.well-known/openid-configuration`. Errors use
 //! Microsoft Entra ID's OAuth body (`error`, `error_description` with the
 //! AADSTS code, `error_codes`, ...).
@@ -92,7 +95,7 @@ fn token(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
     let Some(grant) = get("grant_type") else {
         return missing("grant_type");
     };
-    if grant != "client_credentials" {
+    if grant != "client_credentials" && grant != "password" {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -103,7 +106,28 @@ fn token(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
     let Some(client_id) = get("client_id") else {
         return missing("client_id");
     };
-    if get("client_secret").is_none() && get("client_assertion").is_none() {
+    // The user's object in this tenant (ROPC): its own account, or its guest
+    // account when a user of another tenant signs in here.
+    let mut user_oid = None;
+    if grant == "password" {
+        let Some(username) = get("username") else {
+            return missing("username");
+        };
+        if get("password").is_none() {
+            return missing("password");
+        }
+        match user_object_id(t, username) {
+            Some(oid) => user_oid = Some(oid),
+            None => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    50034,
+                    &format!("The user account {{EUII Hidden}} does not exist in the {} directory. To sign into this application, the account must be added to the directory.", t.id),
+                )
+            }
+        }
+    } else if get("client_secret").is_none() && get("client_assertion").is_none() {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -134,7 +158,10 @@ fn token(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
             &format!("The resource principal named {aud} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", t.id),
         );
     }
-    let access_token = sh.issuer.issue(&t.id, &aud, client_id);
+    let access_token = match &user_oid {
+        Some(oid) => sh.issuer.issue_as(&t.id, &aud, client_id, oid),
+        None => sh.issuer.issue(&t.id, &aud, client_id),
+    };
     Reply::json(
         StatusCode::OK,
         &json!({
@@ -145,6 +172,43 @@ fn token(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
         }),
     )
     .header("cache-control", "no-store, no-cache")
+}
+
+/// The object id a user signing in to `t` as `username` gets: the member
+/// whose `userPrincipalName` it is, else a guest whose `mail` or `otherMails`
+/// names it (a user of another tenant signing in to this one as a guest).
+pub fn user_object_id(t: &super::store::Tenant, username: &str) -> Option<String> {
+    let users = t.collection("graph/users")?;
+    let want = username.to_ascii_lowercase();
+    let mut guest = None;
+    for item in &users.items {
+        // Most users do not mention the name at all: skip them unparsed.
+        if !item.json.to_ascii_lowercase().contains(&want) {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(&item.json) else {
+            continue;
+        };
+        let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("");
+        let id = text("id");
+        if id.is_empty() {
+            continue;
+        }
+        if text("userPrincipalName").eq_ignore_ascii_case(&want) {
+            return Some(id.to_ascii_lowercase());
+        }
+        let mails = v.get("otherMails").and_then(Value::as_array);
+        let named = text("mail").eq_ignore_ascii_case(&want)
+            || mails.is_some_and(|m| {
+                m.iter()
+                    .filter_map(Value::as_str)
+                    .any(|x| x.eq_ignore_ascii_case(&want))
+            });
+        if guest.is_none() && named && text("userType").eq_ignore_ascii_case("guest") {
+            guest = Some(id.to_ascii_lowercase());
+        }
+    }
+    guest
 }
 
 fn openid(sh: &Shared, ctx: &Ctx, tenant: &str) -> Reply {
@@ -189,11 +253,6 @@ pub fn fetch_token(
     scope: &str,
     client_id: &str,
 ) -> crate::Result<String> {
-    use crate::Error;
-    let url = format!(
-        "{}/login/{tenant}/oauth2/v2.0/token",
-        base.trim_end_matches('/')
-    );
     let form = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
             ("grant_type", "client_credentials"),
@@ -202,6 +261,37 @@ pub fn fetch_token(
             ("scope", scope),
         ])
         .finish();
+    post_token_form(base, tenant, form)
+}
+
+/// As [`fetch_token`], for a user (`username`, a UPN) with the password
+/// grant: the token's `oid` is that user's object in `tenant`, or its guest
+/// object there (`xtenant sim token --username`).
+pub fn fetch_user_token(
+    base: &str,
+    tenant: &str,
+    scope: &str,
+    client_id: &str,
+    username: &str,
+) -> crate::Result<String> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("username", username),
+            ("password", "simulator"),
+            ("scope", scope),
+        ])
+        .finish();
+    post_token_form(base, tenant, form)
+}
+
+fn post_token_form(base: &str, tenant: &str, form: String) -> crate::Result<String> {
+    use crate::Error;
+    let url = format!(
+        "{}/login/{tenant}/oauth2/v2.0/token",
+        base.trim_end_matches('/')
+    );
     // On a thread of its own, so a caller inside an async runtime (a test,
     // the demo) can use it as well as the CLI.
     let request_url = url.clone();
@@ -233,7 +323,7 @@ pub fn fetch_token(
     match (status, v.get("access_token").and_then(Value::as_str)) {
         (200, Some(t)) => Ok(t.to_string()),
         _ => Err(Error::Runtime(format!(
-            "the simulator refused the token request ({status}): {}\n  fix: check --tenant (a tenant the simulator serves) and --scope (RESOURCE/.default)",
+            "the simulator refused the token request ({status}): {}\n  fix: check --tenant (a tenant the simulator serves), --scope (RESOURCE/.default) and --username (a user of that tenant, or a guest there)",
             v.get("error_description").and_then(Value::as_str).unwrap_or("no error description")
         ))),
     }

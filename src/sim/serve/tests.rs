@@ -421,3 +421,49 @@ fn doctor_requests_permissions_and_a_limited_query() {
         assert_eq!(body["data"][0].as_object().map(|o| o.len()), Some(1));
     });
 }
+
+#[test]
+fn password_grant_tokens_carry_the_users_object_or_its_guest_object() {
+    let s = sim(SimOptions::default());
+    let base = s.base_url();
+    let scope = "https://management.azure.com/.default";
+    // migrator@fabrikam.com is a member of the target and a guest in the
+    // source: the demo's role assignments name those two objects.
+    for (tenant, oid) in [
+        (TGT, "96fc599b-2f86-59e3-8ada-e45689cb45e4"),
+        (SRC, "d012cc5a-d1e2-59e6-af2d-daa25d4e7758"),
+    ] {
+        let tok = login::fetch_user_token(
+            &base,
+            tenant,
+            scope,
+            login::DEFAULT_CLIENT_ID,
+            "Migrator@Fabrikam.com",
+        )
+        .expect("user token");
+        let claims = s.shared.issuer.verify(&tok).expect("verifies");
+        assert_eq!(claims.oid, oid, "{tenant}");
+        assert_eq!(claims.tid, tenant);
+    }
+    let e = login::fetch_user_token(&base, SRC, scope, "c", "nobody@fabrikam.com")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("AADSTS50034"), "{e}");
+    rt().block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/login/{SRC}/oauth2/v2.0/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("grant_type", "password"),
+                ("client_id", "c"),
+                ("username", "migrator@fabrikam.com"),
+                ("scope", scope),
+            ]))
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(r.status().as_u16(), 400);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["error"], "invalid_request", "{v}");
+    });
+}

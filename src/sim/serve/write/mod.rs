@@ -402,7 +402,29 @@ pub fn base_item(t: &Tenant, id: &str) -> Option<Value> {
             .find(|i| i.id == id)
             .map(|i| i.value())
     };
-    find(false).or_else(|| find(true))
+    find(false)
+        .or_else(|| resource_graph_item(t, id))
+        .or_else(|| find(true))
+}
+
+/// A resource the export has only as a Resource Graph row (a generated pair
+/// lists disks and VMs through Resource Graph, as a large tenant's collection
+/// does), shaped as ARM's GET returns it: without the columns only Resource
+/// Graph adds.
+fn resource_graph_item(t: &Tenant, id: &str) -> Option<Value> {
+    let mut v = t
+        .collection("resource-graph/resources")?
+        .items
+        .iter()
+        .find(|i| i.id == id)?
+        .value();
+    if let Some(o) = v.as_object_mut() {
+        for k in ["tenantId", "subscriptionId", "resourceGroup"] {
+            o.remove(k);
+        }
+        o.retain(|_, x| !x.is_null());
+    }
+    Some(v)
 }
 
 /// Whether a resource exists now (created and not deleted, or in the export).
