@@ -445,6 +445,24 @@ fn plan_apply_verify_then_assess_sees_the_disks_in_the_target() {
     );
 }
 
+/// The operator's grant an import by source resource id needs: Reader for
+/// the migration identity's source account on contosotoolsacr (`name`: the
+/// role assignment's id).
+fn grant_source_registry_reader(sim: &SimHandle, name: &str) {
+    let reg = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosotoolsacr";
+    let put = admin(
+        sim,
+        reqwest::Method::PUT,
+        &format!(
+            "{reg}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=2022-04-01"
+        ),
+        Some(serde_json::json!({"properties": {
+            "roleDefinitionId": "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "principalId": MIGRATOR_SOURCE, "principalType": "User"}})),
+    );
+    assert!(put == 200 || put == 201, "grant Reader: {put}");
+}
+
 /// An admin's ARM request to the simulator, outside apply (the drift).
 fn admin(sim: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
     admin_in(sim, SOURCE, method, path, body)
@@ -862,16 +880,7 @@ fn registries_galleries_and_mailboxes_apply_verify_and_show_in_a_new_assessment(
     // token as auxiliary, so the migration identity's source account reads
     // the registry: the operator grants it Reader there (the demo hands a
     // repository token over instead, which ACR-004 counts; see the report).
-    let reg = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosotoolsacr";
-    let put = admin(
-        &st.sim,
-        reqwest::Method::PUT,
-        &format!("{reg}/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-0000000ac401?api-version=2022-04-01"),
-        Some(serde_json::json!({"properties": {
-            "roleDefinitionId": "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
-            "principalId": MIGRATOR_SOURCE, "principalType": "User"}})),
-    );
-    assert!(put == 200 || put == 201, "grant Reader: {put}");
+    grant_source_registry_reader(&st.sim, "9a9a9a9a-0000-4000-8000-0000000ac401");
 
     let mut o = opts(&st);
     o.print = true;
@@ -1154,16 +1163,7 @@ fn a_registry_that_does_not_exist_is_checked_created_and_imported_into_once() {
     );
     let imports = actions.iter().filter(|a| **a == "import-image").count();
     // The operator's grant the import needs (as in the test above).
-    let reg = "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosotoolsacr";
-    let put = admin(
-        &st.sim,
-        reqwest::Method::PUT,
-        &format!("{reg}/providers/Microsoft.Authorization/roleAssignments/9a9a9a9a-0000-4000-8000-0000000ac402?api-version=2022-04-01"),
-        Some(serde_json::json!({"properties": {
-            "roleDefinitionId": "/subscriptions/5b7e1f0c-3a2d-4e8b-9c61-0d2f4a6b8c01/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
-            "principalId": MIGRATOR_SOURCE, "principalType": "User"}})),
-    );
-    assert!(put == 200 || put == 201, "grant Reader: {put}");
+    grant_source_registry_reader(&st.sim, "9a9a9a9a-0000-4000-8000-0000000ac402");
     // ... and the import rights where the registry is to be created
     // (without them the re-check skips the item with ACR-005).
     let rg = "/subscriptions/7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c04/resourceGroups/rg-shared";
