@@ -5,13 +5,12 @@
 //! under `exchange/<Cmdlet>/<object>/`, per-mailbox output as parts of one
 //! collection, both as docs/raw-export.md describes.
 
-use super::{outcome, status_file, summarize, CollectionReport, Ctx, Req, FANOUT_CONCURRENCY};
+use super::{CollectionReport, Ctx, Req};
 use crate::auth::TenantAuth;
 use crate::collect::exchange::fetch::{self, ExoSpec, Fan};
 use crate::collect::Status;
 use crate::http::{Paging, Service};
 use crate::raw::write::EMPTY_LIST;
-use futures_util::StreamExt;
 
 impl Ctx<'_> {
     /// Every Exchange collection of one tenant.
@@ -105,7 +104,12 @@ impl Ctx<'_> {
             }
         };
         match spec.fan {
-            Fan::PerObject(_) => self.exo_per_object(auth, spec, ctx, &objects).await,
+            Fan::PerObject(_) => {
+                self.run_per_object(auth, spec.collection, &objects, |o| {
+                    self.exo_request(auth, spec, Some(o), ctx)
+                })
+                .await
+            }
             _ => {
                 let reqs = objects
                     .iter()
@@ -115,50 +119,5 @@ impl Ctx<'_> {
                     .await
             }
         }
-    }
-
-    /// One directory per object: the output does not name it.
-    async fn exo_per_object(
-        &self,
-        auth: &TenantAuth,
-        spec: &ExoSpec,
-        ctx: &fetch::Context,
-        objects: &[String],
-    ) -> CollectionReport {
-        let side = auth.side();
-        let parent = match self.writer.collection(side, spec.collection) {
-            Ok(w) => w,
-            Err(e) => return self.give_up(side, spec.collection, &e.to_string()),
-        };
-        let results: Vec<CollectionReport> = futures_util::stream::iter(objects.iter())
-            .map(|o| {
-                let req = self.exo_request(auth, spec, Some(o), ctx);
-                let collection = format!("{}/{o}", spec.collection);
-                async move {
-                    self.run_quiet(auth, &collection, vec![req], Some(EMPTY_LIST))
-                        .await
-                }
-            })
-            .buffered(FANOUT_CONCURRENCY)
-            .collect()
-            .await;
-        let errors: Vec<String> = results.iter().filter_map(|r| r.error.clone()).collect();
-        let status = outcome(
-            &errors,
-            results.iter().filter(|r| r.pages > 0).count(),
-            objects.len(),
-        );
-        let report = CollectionReport {
-            side,
-            collection: spec.collection.to_string(),
-            requests: objects.len(),
-            pages: results.iter().map(|r| r.pages).sum(),
-            status,
-            error: summarize(&errors, objects.len()),
-        };
-        if status != Status::Complete {
-            let _ = crate::raw::write::write_status(parent.dir(), &status_file(&report));
-        }
-        self.record(report)
     }
 }

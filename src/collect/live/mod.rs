@@ -627,7 +627,11 @@ impl Ctx<'_> {
         };
         if parent == Parent::Group {
             // One directory per group: the member objects do not name it.
-            return self.run_group_members(auth, spec, &list).await;
+            return self
+                .run_per_object(auth, spec.collection, &list, |g| {
+                    self.request(auth, spec, &[("parent", g)], None)
+                })
+                .await;
         }
         self.run_parented_on(auth, spec, list).await
     }
@@ -654,23 +658,27 @@ impl Ctx<'_> {
         self.run(auth, spec.collection, reqs, empty_of(spec)).await
     }
 
-    async fn run_group_members(
+    /// One sub-collection per object (`{collection}/{object}`), because the
+    /// output does not name the object (group members, per-object Exchange
+    /// cmdlets): one request each, all reported as one collection.
+    async fn run_per_object(
         &self,
         auth: &TenantAuth,
-        spec: &Spec,
-        groups: &[String],
+        collection: &str,
+        objects: &[String],
+        request: impl Fn(&str) -> Req,
     ) -> CollectionReport {
         let side = auth.side();
-        let parent = match self.writer.collection(side, spec.collection) {
+        let parent = match self.writer.collection(side, collection) {
             Ok(w) => w,
-            Err(e) => return self.give_up(side, spec.collection, &e.to_string()),
+            Err(e) => return self.give_up(side, collection, &e.to_string()),
         };
-        let results: Vec<CollectionReport> = futures_util::stream::iter(groups.iter())
-            .map(|g| {
-                let req = self.request(auth, spec, &[("parent", g)], None);
-                let collection = format!("{}/{g}", spec.collection);
+        let results: Vec<CollectionReport> = futures_util::stream::iter(objects.iter())
+            .map(|o| {
+                let req = request(o);
+                let sub = format!("{collection}/{o}");
                 async move {
-                    self.run_quiet(auth, &collection, vec![req], Some(EMPTY_LIST))
+                    self.run_quiet(auth, &sub, vec![req], Some(EMPTY_LIST))
                         .await
                 }
             })
@@ -678,19 +686,18 @@ impl Ctx<'_> {
             .collect()
             .await;
         let errors: Vec<String> = results.iter().filter_map(|r| r.error.clone()).collect();
-        let pages: usize = results.iter().map(|r| r.pages).sum();
         let status = outcome(
             &errors,
             results.iter().filter(|r| r.pages > 0).count(),
-            groups.len(),
+            objects.len(),
         );
         let report = CollectionReport {
             side,
-            collection: spec.collection.to_string(),
-            requests: groups.len(),
-            pages,
+            collection: collection.to_string(),
+            requests: objects.len(),
+            pages: results.iter().map(|r| r.pages).sum(),
             status,
-            error: summarize(&errors, groups.len()),
+            error: summarize(&errors, objects.len()),
         };
         if status != Status::Complete {
             let _ = crate::raw::write::write_status(parent.dir(), &status_file(&report));
