@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::{run_cli, s};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use xtenant::execute::apply::{self, ApplyOptions, ItemState};
@@ -73,21 +74,6 @@ fn config_text_as(sim: &SimHandle, dir: &Path, oids: [&str; 2]) -> String {
             1,
         );
     format!("{}\n{demo}", sim.endpoints_toml())
-}
-
-fn run_cli(args: &[&str]) -> (i32, String) {
-    use clap::Parser;
-    let mut argv = vec!["xtenant"];
-    argv.extend_from_slice(args);
-    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
-    match xtenant::app::run(cli) {
-        Ok(code) => (code, String::new()),
-        Err(e) => (e.exit_code(), e.to_string()),
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 struct Setup {

@@ -14,6 +14,8 @@
 //! Tokens come from the simulator's token endpoint through curl, as the disk
 //! identity (`migrator@…`, a guest in the source: pull mode).
 
+mod common;
+use common::{run_cli, s};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -28,21 +30,6 @@ const ITEMS: usize = 200;
 /// Set in the child process: the JSON array of `xtenant` arguments to run.
 const CHILD_ENV: &str = "XTENANT_APPLY_SCALE_CHILD";
 const ARM: &str = "https://management.azure.com";
-
-fn run_cli(args: &[&str]) -> (i32, String) {
-    use clap::Parser;
-    let mut argv = vec!["xtenant"];
-    argv.extend_from_slice(args);
-    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
-    match xtenant::app::run(cli) {
-        Ok(code) => (code, String::new()),
-        Err(e) => (e.exit_code(), e.to_string()),
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// The generated config pointed at the simulator, both tenants signed in
 /// as the disk identity with the password grant (curl, not the shared

@@ -64,3 +64,20 @@ pub fn assess_case(case: &str, dir: &Path) -> Results {
     })
     .expect("assess")
 }
+
+/// Runs the command line in-process: the exit code, and the error text
+/// `main` would print.
+pub fn run_cli(args: &[&str]) -> (i32, String) {
+    use clap::Parser;
+    let mut argv = vec!["xtenant"];
+    argv.extend_from_slice(args);
+    let cli = xtenant::cli::Cli::try_parse_from(argv).expect("arguments");
+    match xtenant::app::run(cli) {
+        Ok(code) => (code, String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

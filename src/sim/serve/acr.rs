@@ -305,21 +305,8 @@ fn exchange(
     tenant_out: &mut Option<String>,
 ) -> Reply {
     let f = form(ctx);
-    if get(&f, "grant_type") != Some("access_token") {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "UNSUPPORTED",
-            "grant_type must be access_token",
-            None,
-        );
-    }
-    if !get(&f, "service").is_some_and(|s| s.eq_ignore_ascii_case(host)) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "UNSUPPORTED",
-            &format!("service must be {host}"),
-            None,
-        );
+    if let Some(refused) = refuse_form(&f, "access_token", host) {
+        return refused;
     }
     let Some(aad) = get(&f, "access_token") else {
         return unauthorized("access_token is required");
@@ -364,24 +351,33 @@ fn access_entry(scope: &str) -> Option<Value> {
         .then(|| json!({"type": ty, "name": name, "actions": actions}))
 }
 
-/// `POST /oauth2/token`: a refresh token for an access token with the scopes asked.
-fn access_token(sh: &Shared, ctx: &Ctx, host: &str, tenant_out: &mut Option<String>) -> Reply {
-    let f = form(ctx);
-    if get(&f, "grant_type") != Some("refresh_token") {
-        return error(
+/// The checks both token endpoints make of their form: the grant type
+/// they take, and the registry they were asked for.
+fn refuse_form(f: &[(String, String)], grant: &str, host: &str) -> Option<Reply> {
+    if get(f, "grant_type") != Some(grant) {
+        return Some(error(
             StatusCode::BAD_REQUEST,
             "UNSUPPORTED",
-            "grant_type must be refresh_token",
+            &format!("grant_type must be {grant}"),
             None,
-        );
+        ));
     }
-    if !get(&f, "service").is_some_and(|s| s.eq_ignore_ascii_case(host)) {
-        return error(
+    if !get(f, "service").is_some_and(|s| s.eq_ignore_ascii_case(host)) {
+        return Some(error(
             StatusCode::BAD_REQUEST,
             "UNSUPPORTED",
             &format!("service must be {host}"),
             None,
-        );
+        ));
+    }
+    None
+}
+
+/// `POST /oauth2/token`: a refresh token for an access token with the scopes asked.
+fn access_token(sh: &Shared, ctx: &Ctx, host: &str, tenant_out: &mut Option<String>) -> Reply {
+    let f = form(ctx);
+    if let Some(refused) = refuse_form(&f, "refresh_token", host) {
+        return refused;
     }
     let Some(rt) = get(&f, "refresh_token") else {
         return unauthorized("refresh_token is required");
